@@ -1,0 +1,68 @@
+"""autotrack: experiment tracking without effort, hyperparameter sweeps at scale.
+
+The fluent API keeps MLflow's names and meanings, so `import autotrack as
+mlflow` runs a typical MLflow tracking script. Everything is imported on first
+use, so `import autotrack` costs almost nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_FLUENT = (
+    "ActiveRun", "active_run", "create_experiment", "delete_experiment", "delete_run", "delete_tag", "end_run",
+    "flush", "get_artifact_uri", "get_experiment", "get_experiment_by_name", "get_run", "get_tracking_uri",
+    "last_active_run", "log_artifact", "log_artifacts", "log_dict", "log_figure", "log_image", "log_metric",
+    "log_metrics", "log_param", "log_params", "log_text", "search_experiments", "search_runs", "set_experiment",
+    "set_tag", "set_tags", "set_tracking_uri", "start_run",
+)
+_LAZY: dict[str, str] = {name: "autotrack.fluent" for name in _FLUENT}
+_LAZY.update(
+    {
+        "Client": "autotrack.client",
+        "MlflowClient": "autotrack.client",
+        "Experiment": "autotrack.entities",
+        "Metric": "autotrack.entities",
+        "Param": "autotrack.entities",
+        "Run": "autotrack.entities",
+        "RunData": "autotrack.entities",
+        "RunInfo": "autotrack.entities",
+        "RunStatus": "autotrack.entities",
+        "RunTag": "autotrack.entities",
+        "ViewType": "autotrack.entities",
+        "AutotrackException": "autotrack.exceptions",
+        "InvalidInput": "autotrack.exceptions",
+        "NotFound": "autotrack.exceptions",
+    }
+)
+_SUBMODULES = ("client", "entities", "exceptions", "fluent", "tracking")
+
+__all__ = sorted([*_LAZY, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(module), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"autotrack.{name}")
+    else:
+        raise AttributeError(f"module 'autotrack' has no attribute '{name}'")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs; never executed
+    from autotrack.client import Client, MlflowClient  # noqa: F401
+    from autotrack.entities import (  # noqa: F401
+        Experiment, Metric, Param, Run, RunData, RunInfo, RunStatus, RunTag, ViewType,
+    )
+    from autotrack.exceptions import AutotrackException, InvalidInput, NotFound  # noqa: F401
+    from autotrack.fluent import *  # noqa: F401,F403

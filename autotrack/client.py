@@ -1,0 +1,333 @@
+"""`Client`: the explicit, run-id based API (MLflow's `MlflowClient` names).
+
+The client sits on a `Store` and adds what every backend shares: buffered
+metric logging through the background writer (with read-your-writes: every
+read flushes first), artifact repositories, input validation and defaults.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import time
+from typing import Any, Iterable, Sequence
+
+from autotrack import system_tags
+from autotrack.artifacts import LocalArtifactRepository, repository_for
+from autotrack.entities import (
+    Experiment,
+    FileInfo,
+    LifecycleStage,
+    Metric,
+    Param,
+    Run,
+    RunStatus,
+    RunTag,
+    ViewType,
+)
+from autotrack.exceptions import InvalidInput
+from autotrack.tracking_uri import DEFAULT_TRACKING_URI, TRACKING_URI_ENV, store_for
+
+__all__ = ["Client", "PagedList"]
+
+MAX_KEY_LENGTH = 250
+
+
+class PagedList(list):
+    """A page of results; `token` fetches the next page (None on the last)."""
+
+    def __init__(self, items: Iterable, token: str | None):
+        super().__init__(items)
+        self.token = token
+
+
+def _now() -> int:
+    return int(time.time() * 1000)
+
+
+_checked_keys: set[str] = set()
+
+
+def _check_key(key: str, what: str = "key") -> str:
+    if key in _checked_keys:
+        return key
+    if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput(f"A {what} must be a non-empty string of at most {MAX_KEY_LENGTH} characters, got {key!r}.")
+    if key.startswith("/") or ".." in key.split("/"):
+        raise InvalidInput(f"Invalid {what} {key!r}: it may not start with '/' or contain '..' segments.")
+    if len(_checked_keys) < 100_000:
+        _checked_keys.add(key)
+    return key
+
+
+def metric_value(key: str, value: Any) -> float:
+    """`value` as a float, or a clear error; NaN and infinities are kept."""
+    if value.__class__ is float:
+        return value
+    if isinstance(value, (str, bytes)) or value is None:
+        raise InvalidInput(f"Metric '{key}' got {value!r}; metrics are numbers. Log text with set_tag or log_text.")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            f"Metric '{key}' got {type(value).__name__} {value!r}, which is not a number "
+            "(a scalar tensor or array works: call .item() on larger ones)."
+        ) from None
+
+
+def metric_step(step: Any) -> int:
+    if step is None:
+        return 0
+    if step.__class__ is int:
+        return step
+    try:
+        import operator
+
+        return operator.index(step)
+    except TypeError:
+        raise InvalidInput(f"A metric step must be an integer, got {step!r}.") from None
+
+
+class Client:
+    """Explicit access to a tracking store; cheap to create (stores are shared per URI)."""
+
+    def __init__(self, tracking_uri: str | None = None):
+        self.tracking_uri = tracking_uri or os.environ.get(TRACKING_URI_ENV) or DEFAULT_TRACKING_URI
+        self._store, self._writer = store_for(self.tracking_uri)
+        self._artifact_uris: dict[str, str] = {}
+
+    @property
+    def store(self):
+        return self._store
+
+    def flush(self) -> None:
+        """Write buffered metrics now (reads do this on their own)."""
+        self._writer.flush()
+
+    # -- experiments -------------------------------------------------------
+    def create_experiment(self, name: str, artifact_location: str | None = None, tags: dict | None = None) -> str:
+        return self._store.create_experiment(name, artifact_location, tags)
+
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        return self._store.get_experiment(str(experiment_id))
+
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        return self._store.get_experiment_by_name(name)
+
+    def search_experiments(
+        self, view_type: int = ViewType.ACTIVE_ONLY, max_results: int | None = None, filter_string: str = ""
+    ) -> list[Experiment]:
+        return self._store.search_experiments(view_type, filter_string or "", max_results)
+
+    def delete_experiment(self, experiment_id: str) -> None:
+        self._store.update_experiment(str(experiment_id), lifecycle_stage=LifecycleStage.DELETED)
+
+    def restore_experiment(self, experiment_id: str) -> None:
+        self._store.update_experiment(str(experiment_id), lifecycle_stage=LifecycleStage.ACTIVE)
+
+    def rename_experiment(self, experiment_id: str, new_name: str) -> None:
+        self._store.update_experiment(str(experiment_id), name=new_name)
+
+    def set_experiment_tag(self, experiment_id: str, key: str, value: Any) -> None:
+        self._store.set_experiment_tag(str(experiment_id), _check_key(key, "tag key"), str(value))
+
+    # -- runs --------------------------------------------------------------
+    def create_run(
+        self,
+        experiment_id: str,
+        start_time: int | None = None,
+        tags: dict[str, Any] | None = None,
+        run_name: str | None = None,
+    ) -> Run:
+        """A new RUNNING run, heartbeated by this process until it is terminated."""
+        all_tags = system_tags.default_tags()
+        all_tags.update({_check_key(k, "tag key"): str(v) for k, v in (tags or {}).items()})
+        name = run_name or all_tags.get(system_tags.RUN_NAME) or system_tags.run_name()
+        run = self._store.create_run(
+            str(experiment_id),
+            name,
+            all_tags.get(system_tags.USER, ""),
+            start_time or _now(),
+            [RunTag(k, v) for k, v in all_tags.items()],
+        )
+        self._writer.keep_alive(run.info.run_id)
+        return run
+
+    def get_run(self, run_id: str) -> Run:
+        self._writer.flush()
+        return self._store.get_run(run_id)
+
+    def get_parent_run(self, run_id: str) -> Run | None:
+        parent = self.get_run(run_id).data.tags.get(system_tags.PARENT_RUN_ID)
+        return self.get_run(parent) if parent else None
+
+    def update_run(self, run_id: str, status: str | None = None, name: str | None = None) -> None:
+        self._store.update_run(run_id, status=status, run_name=name, end_time=_now() if status else None)
+
+    def set_terminated(self, run_id: str, status: str = RunStatus.FINISHED, end_time: int | None = None) -> None:
+        """End a run: flush its metrics, stop its heartbeat, record status and end time."""
+        if status not in RunStatus.TERMINATED:
+            raise InvalidInput(f"A run ends as one of {', '.join(RunStatus.TERMINATED)}, not '{status}'.")
+        self._writer.flush()
+        self._store.update_run(run_id, status=status, end_time=end_time or _now())
+        self._writer.release(run_id)
+
+    def resume_run(self, run_id: str) -> Run:
+        """Mark an existing run RUNNING again and heartbeat it (AUTOTRACK_RUN_ID, start_run(run_id))."""
+        run = self.get_run(run_id)
+        if run.info.lifecycle_stage != LifecycleStage.ACTIVE:
+            raise InvalidInput(f"Run '{run_id}' is deleted; restore it with Client().restore_run('{run_id}').")
+        self._store.update_run(run_id, status=RunStatus.RUNNING)
+        self._writer.keep_alive(run_id)
+        return self._store.get_run(run_id)
+
+    def delete_run(self, run_id: str) -> None:
+        self._store.update_run(run_id, lifecycle_stage=LifecycleStage.DELETED)
+
+    def restore_run(self, run_id: str) -> None:
+        self._store.update_run(run_id, lifecycle_stage=LifecycleStage.ACTIVE)
+
+    # -- logging -----------------------------------------------------------
+    def log_metric(
+        self,
+        run_id: str,
+        key: str,
+        value: float,
+        timestamp: int | None = None,
+        step: int | None = None,
+        synchronous: bool = False,
+    ) -> None:
+        """Buffer one metric value; `synchronous=True` writes it before returning."""
+        if key not in _checked_keys:
+            _check_key(key, "metric key")
+        self._writer.log(run_id, Metric(key, metric_value(key, value), timestamp or int(time.time() * 1000), metric_step(step)))
+        if synchronous:
+            self._writer.flush()
+
+    def log_param(self, run_id: str, key: str, value: Any) -> Any:
+        self.log_batch(run_id, params=[Param(key, value)])
+        return value
+
+    def set_tag(self, run_id: str, key: str, value: Any) -> None:
+        self.log_batch(run_id, tags=[RunTag(key, value)])
+
+    def delete_tag(self, run_id: str, key: str) -> None:
+        self._store.delete_tag(run_id, key)
+
+    def log_batch(
+        self, run_id: str, metrics: Sequence[Metric] = (), params: Sequence[Param] = (), tags: Sequence[RunTag] = ()
+    ) -> None:
+        """Write metrics, params and tags at once, atomically: all or nothing."""
+        now = _now()
+        metrics = [
+            Metric(_check_key(m.key, "metric key"), metric_value(m.key, m.value), m.timestamp or now, metric_step(m.step))
+            for m in metrics
+        ]
+        params = [Param(_check_key(p.key, "param key"), _param_value(p.value)) for p in params]
+        tags = [RunTag(_check_key(t.key, "tag key"), str(t.value)) for t in tags]
+        self._writer.flush()
+        self._store.log_batch(run_id, metrics, params, tags)
+
+    def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+        self._writer.flush()
+        return self._store.get_metric_history(run_id, key)
+
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str] | str,
+        filter_string: str = "",
+        run_view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int = 1000,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList:
+        if isinstance(experiment_ids, (str, int)):
+            experiment_ids = [experiment_ids]
+        self._writer.flush()
+        runs, token = self._store.search_runs(
+            [str(i) for i in experiment_ids], filter_string or "", run_view_type, max_results, order_by, page_token
+        )
+        return PagedList(runs, token)
+
+    # -- artifacts ---------------------------------------------------------
+    def _repository(self, run_id: str) -> LocalArtifactRepository:
+        uri = self._artifact_uris.get(run_id)
+        if uri is None:
+            uri = self._artifact_uris[run_id] = self._store.get_run(run_id).info.artifact_uri
+        return repository_for(uri)
+
+    def log_artifact(self, run_id: str, local_path: str, artifact_path: str | None = None) -> None:
+        self._repository(run_id).log_artifact(os.fspath(local_path), artifact_path)
+
+    def log_artifacts(self, run_id: str, local_dir: str, artifact_path: str | None = None) -> None:
+        self._repository(run_id).log_artifacts(os.fspath(local_dir), artifact_path)
+
+    def list_artifacts(self, run_id: str, path: str | None = None) -> list[FileInfo]:
+        return self._repository(run_id).list_artifacts(path)
+
+    def download_artifacts(self, run_id: str, path: str = "", dst_path: str | None = None) -> str:
+        return self._repository(run_id).download_artifacts(path, dst_path or tempfile.mkdtemp(prefix="autotrack-"))
+
+    def log_text(self, run_id: str, text: str, artifact_file: str) -> None:
+        self._repository(run_id).write_bytes(artifact_file, text.encode("utf-8"))
+
+    def log_dict(self, run_id: str, dictionary: Any, artifact_file: str) -> None:
+        """JSON, or YAML when `artifact_file` ends in .yaml/.yml."""
+        if artifact_file.endswith((".yaml", ".yml")):
+            import yaml
+
+            text = yaml.safe_dump(dictionary, sort_keys=False, default_flow_style=False)
+        else:
+            text = json.dumps(dictionary, indent=2, default=str)
+        self.log_text(run_id, text, artifact_file)
+
+    def log_figure(self, run_id: str, figure: Any, artifact_file: str) -> None:
+        """A matplotlib figure (any format savefig knows) or a plotly figure (.html)."""
+        buffer = io.BytesIO()
+        if hasattr(figure, "savefig"):
+            figure.savefig(buffer, format=os.path.splitext(artifact_file)[1].lstrip(".") or "png")
+        elif hasattr(figure, "write_html"):
+            buffer.write(figure.to_html().encode("utf-8"))
+        else:
+            raise InvalidInput(f"log_figure takes a matplotlib or plotly figure, not {type(figure).__name__}.")
+        self._repository(run_id).write_bytes(artifact_file, buffer.getvalue())
+
+    def log_image(self, run_id: str, image: Any, artifact_file: str) -> None:
+        """A numpy array (HW, HWC; uint8, or floats in [0, 1]) or a PIL image."""
+        try:
+            from PIL import Image
+        except ImportError:
+            raise InvalidInput('log_image needs Pillow: pip install pillow') from None
+        if not isinstance(image, Image.Image):
+            image = Image.fromarray(_image_array(image))
+        buffer = io.BytesIO()
+        image.save(buffer, format=Image.registered_extensions().get(os.path.splitext(artifact_file)[1].lower(), "PNG"))
+        self._repository(run_id).write_bytes(artifact_file, buffer.getvalue())
+
+
+def _param_value(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def _image_array(image: Any):
+    import numpy as np
+
+    array = np.asarray(image)
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (1, 3, 4)):
+        raise InvalidInput(f"log_image takes an array of shape HxW or HxWx(1|3|4), got {array.shape}.")
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.dtype.kind == "f":
+        if np.nanmin(array) < 0 or np.nanmax(array) > 1:
+            raise InvalidInput("A float image must hold values in [0, 1]; scale it or pass uint8.")
+        array = (array * 255).round().astype(np.uint8)
+    elif array.dtype != np.uint8:
+        if array.min() < 0 or array.max() > 255:
+            raise InvalidInput("An integer image must hold values in [0, 255].")
+        array = array.astype(np.uint8)
+    return array
+
+
+MlflowClient = Client

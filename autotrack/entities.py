@@ -1,0 +1,138 @@
+"""Immutable records of what the store holds.
+
+Every entity is a frozen dataclass: a value read from the store never changes
+under the caller, and plain data crosses process boundaries (pickle, JSON).
+Names and meanings follow MLflow's entities, so code written against MLflow's
+`run.info.run_id` / `run.data.metrics["rmse"]` reads the same here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, NamedTuple
+
+__all__ = [
+    "Experiment",
+    "FileInfo",
+    "LifecycleStage",
+    "Metric",
+    "Param",
+    "Run",
+    "RunData",
+    "RunInfo",
+    "RunStatus",
+    "RunTag",
+    "ViewType",
+]
+
+
+class RunStatus:
+    """Run statuses, stored as these strings.
+
+    A RUNNING run whose process stopped sending heartbeats (SIGKILL, OOM, a
+    lost machine) is reported as KILLED by every read without being rewritten.
+    """
+
+    RUNNING = "RUNNING"
+    SCHEDULED = "SCHEDULED"
+    FINISHED = "FINISHED"
+    FAILED = "FAILED"
+    KILLED = "KILLED"
+    ALL = (RUNNING, SCHEDULED, FINISHED, FAILED, KILLED)
+    TERMINATED = (FINISHED, FAILED, KILLED)
+
+    @staticmethod
+    def is_terminated(status: str) -> bool:
+        return status in RunStatus.TERMINATED
+
+
+class LifecycleStage:
+    ACTIVE = "active"
+    DELETED = "deleted"
+
+
+class ViewType:
+    """Which lifecycle stages a search returns (MLflow's names)."""
+
+    ACTIVE_ONLY = 1
+    DELETED_ONLY = 2
+    ALL = 3
+
+    @staticmethod
+    def stages(view_type: int) -> tuple[str, ...]:
+        return {
+            ViewType.ACTIVE_ONLY: (LifecycleStage.ACTIVE,),
+            ViewType.DELETED_ONLY: (LifecycleStage.DELETED,),
+            ViewType.ALL: (LifecycleStage.ACTIVE, LifecycleStage.DELETED),
+        }[view_type]
+
+
+class Metric(NamedTuple):
+    """One logged value; a named tuple because millions are made per run."""
+
+    key: str
+    value: float
+    timestamp: int  # milliseconds since the epoch
+    step: int = 0
+
+
+@dataclass(frozen=True)
+class Param:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class RunTag:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Experiment:
+    experiment_id: str
+    name: str
+    artifact_location: str
+    lifecycle_stage: str = LifecycleStage.ACTIVE
+    tags: Mapping[str, str] = field(default_factory=dict)
+    creation_time: int | None = None
+    last_update_time: int | None = None
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    experiment_id: str
+    run_name: str
+    status: str
+    start_time: int
+    end_time: int | None
+    artifact_uri: str
+    lifecycle_stage: str = LifecycleStage.ACTIVE
+    user_id: str = ""
+
+    @property
+    def run_uuid(self) -> str:  # MLflow's older name, still used by scripts
+        return self.run_id
+
+
+@dataclass(frozen=True)
+class RunData:
+    """`metrics` holds each key's latest value: highest step, then latest timestamp."""
+
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Run:
+    info: RunInfo
+    data: RunData = field(default_factory=RunData)
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    path: str  # relative to the run's artifact root, with forward slashes
+    is_dir: bool
+    file_size: int | None

@@ -1,0 +1,21 @@
+"""Errors and warnings raised by autotrack; each message says what to do."""
+
+from __future__ import annotations
+
+__all__ = ["AutotrackException", "AutotrackWarning", "InvalidInput", "NotFound"]
+
+
+class AutotrackException(Exception):
+    """Base class of every autotrack error."""
+
+
+class InvalidInput(AutotrackException, ValueError):
+    """Bad input from the user: nothing was written."""
+
+
+class NotFound(AutotrackException, LookupError):
+    """An id or name that the store does not hold."""
+
+
+class AutotrackWarning(UserWarning):
+    """A logging failure that autotrack swallowed to keep the user's code running."""

@@ -1,0 +1,93 @@
+"""The `Store` protocol: what every tracking backend implements.
+
+Contract (every implementation, checked by `tests/store_conformance.py`):
+
+- Thread-safe and process-safe: several threads and processes may call any
+  method at once on the same backend; get-or-create and schema creation are
+  race-free.
+- Returned entities are immutable values; later writes never change them.
+- Writes are atomic: a call that raises has written nothing (a `log_batch`
+  with one conflicting param stores none of the batch).
+- Params are immutable: re-logging a key with the same value is a no-op, a
+  different value raises `InvalidInput`.
+- A metric key's latest value is the one with the highest step, then the
+  latest timestamp; `Run.data.metrics` holds those.
+- A RUNNING run whose heartbeat deadline has passed reads as KILLED.
+
+Derived conveniences (buffered metric logging, artifacts, fluent state) live
+above the store in `autotrack.client`, so a backend stays small.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, Sequence
+
+from autotrack.entities import Experiment, Metric, Param, Run, RunTag, ViewType
+
+__all__ = ["Store"]
+
+
+class Store(Protocol):
+    # -- experiments -------------------------------------------------------
+    def create_experiment(
+        self, name: str, artifact_location: str | None = None, tags: dict[str, str] | None = None
+    ) -> str: ...
+
+    def get_or_create_experiment(self, name: str) -> Experiment: ...
+
+    def get_experiment(self, experiment_id: str) -> Experiment: ...
+
+    def get_experiment_by_name(self, name: str) -> Experiment | None: ...
+
+    def search_experiments(
+        self, view_type: int = ViewType.ACTIVE_ONLY, filter_string: str = "", max_results: int | None = None
+    ) -> list[Experiment]: ...
+
+    def update_experiment(
+        self, experiment_id: str, *, name: str | None = None, lifecycle_stage: str | None = None
+    ) -> None: ...
+
+    def set_experiment_tag(self, experiment_id: str, key: str, value: str) -> None: ...
+
+    # -- runs --------------------------------------------------------------
+    def create_run(
+        self, experiment_id: str, run_name: str, user_id: str, start_time: int, tags: Sequence[RunTag]
+    ) -> Run: ...
+
+    def get_run(self, run_id: str) -> Run: ...
+
+    def update_run(
+        self,
+        run_id: str,
+        *,
+        status: str | None = None,
+        end_time: int | None = None,
+        run_name: str | None = None,
+        lifecycle_stage: str | None = None,
+    ) -> None: ...
+
+    def log_batch(
+        self, run_id: str, metrics: Sequence[Metric] = (), params: Sequence[Param] = (), tags: Sequence[RunTag] = ()
+    ) -> None: ...
+
+    def log_metrics(self, entries: Sequence[tuple[str, Metric]]) -> None:
+        """Append (run_id, metric) pairs of any runs in one write: the buffered path."""
+        ...
+
+    def delete_tag(self, run_id: str, key: str) -> None: ...
+
+    def get_metric_history(self, run_id: str, key: str) -> list[Metric]: ...
+
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str = "",
+        view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int = 1000,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> tuple[list[Run], str | None]: ...
+
+    def heartbeat(self, run_ids: Sequence[str], deadline: int) -> None:
+        """Push the deadline after which these RUNNING runs read as KILLED."""
+        ...

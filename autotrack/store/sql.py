@@ -1,0 +1,554 @@
+"""`SqlStore`: the Store protocol on SQLAlchemy Core, for SQLite and PostgreSQL.
+
+SQLite is opened in WAL mode with a busy timeout, and every write begins
+with `BEGIN IMMEDIATE`: writers queue on the lock instead of failing with
+"database is locked" when a read transaction tries to upgrade. Schema
+creation runs the Alembic migrations under a lock (a file lock for SQLite,
+an advisory lock for PostgreSQL), so many processes can open a new database
+at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy import and_, event, or_, select
+
+from autotrack.entities import (
+    Experiment,
+    LifecycleStage,
+    Metric,
+    Param,
+    Run,
+    RunData,
+    RunInfo,
+    RunStatus,
+    RunTag,
+    ViewType,
+)
+from autotrack.exceptions import InvalidInput, NotFound
+from autotrack.store import schema as t
+from autotrack.store.filter import parse_filter
+from autotrack.store.sql_search import compile_run_search, decode_page_token, encode_page_token, reported_status, string_condition
+
+__all__ = ["SqlStore"]
+
+RUN_NAME_TAG = "autotrack.runName"
+MAX_PARAM_LENGTH = 6000
+_CHUNK = 500  # ids per IN (...) list: far below SQLite's variable limit
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _now() -> int:
+    return int(time.time() * 1000)
+
+
+def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class SqlStore:
+    """A tracking store in one SQL database; artifacts under `artifact_root`."""
+
+    def __init__(self, db_uri: str, artifact_root: str):
+        self.db_uri = db_uri
+        self.artifact_root = artifact_root
+        self._engine = _create_engine(db_uri)
+        self._dialect = self._engine.dialect.name
+        self._insert = _dialect_insert(self._dialect)
+        self._ensure_schema()
+
+    # -- plumbing ----------------------------------------------------------
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        with self._engine.connect() as conn:
+            conn.execution_options(autotrack_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        with self._engine.connect() as conn, conn.begin():
+            yield conn
+
+    def after_fork(self) -> None:
+        """Drop pooled connections inherited from the parent process."""
+        self._engine.dispose(close=False)
+
+    def _schema_version(self) -> str | None:
+        try:
+            with self._engine.connect() as conn:
+                return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        except sa.exc.DBAPIError:
+            return None
+
+    def _ensure_schema(self) -> None:
+        if self._schema_version() == t.HEAD_REVISION:
+            return
+        with self._schema_lock():
+            version = self._schema_version()
+            if version == t.HEAD_REVISION:
+                return
+            if version is not None and version > t.HEAD_REVISION:
+                raise InvalidInput(
+                    f"The database {self.db_uri} has schema revision {version}, newer than this "
+                    f"autotrack knows ({t.HEAD_REVISION}): upgrade autotrack."
+                )
+            from alembic import command
+            from alembic.config import Config
+
+            if self._dialect == "sqlite":
+                raw = self._engine.raw_connection()  # outside any transaction, as SQLite requires
+                try:
+                    raw.driver_connection.execute("PRAGMA journal_mode=WAL")
+                finally:
+                    raw.close()
+            config = Config(str(_MIGRATIONS / "alembic.ini"))
+            config.set_main_option("script_location", str(_MIGRATIONS))
+            with self._write() as conn:
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+
+    @contextlib.contextmanager
+    def _schema_lock(self) -> Iterator[None]:
+        if self._dialect == "sqlite":
+            path = self._engine.url.database
+            if not path or path == ":memory:":
+                yield
+                return
+            import fcntl
+
+            with open(path + ".lock", "a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+        else:
+            with self._engine.connect() as conn:
+                conn.exec_driver_sql("SELECT pg_advisory_lock(727211)")
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.exec_driver_sql("SELECT pg_advisory_unlock(727211)")
+                    conn.commit()
+
+    # -- experiments -------------------------------------------------------
+    def _experiment_location(self, experiment_id: int, location: str | None) -> str:
+        return location or os.path.join(self.artifact_root, str(experiment_id))
+
+    def _experiments(self, conn: sa.Connection, where) -> list[Experiment]:
+        rows = conn.execute(select(t.experiments).where(where).order_by(t.experiments.c.experiment_id)).all()
+        ids = [row.experiment_id for row in rows]
+        tags: dict[int, dict[str, str]] = {i: {} for i in ids}
+        for chunk in _chunks(ids):
+            for tag in conn.execute(select(t.experiment_tags).where(t.experiment_tags.c.experiment_id.in_(chunk))):
+                tags[tag.experiment_id][tag.key] = tag.value
+        return [
+            Experiment(
+                experiment_id=str(row.experiment_id),
+                name=row.name,
+                artifact_location=self._experiment_location(row.experiment_id, row.artifact_location),
+                lifecycle_stage=row.lifecycle_stage,
+                tags=tags[row.experiment_id],
+                creation_time=row.creation_time,
+                last_update_time=row.last_update_time,
+            )
+            for row in rows
+        ]
+
+    def create_experiment(
+        self, name: str, artifact_location: str | None = None, tags: dict[str, str] | None = None
+    ) -> str:
+        _check_name(name, "experiment name")
+        now = _now()
+        with self._write() as conn:
+            if conn.execute(select(t.experiments.c.experiment_id).where(t.experiments.c.name == name)).first():
+                raise InvalidInput(f"Experiment '{name}' already exists. Use set_experiment('{name}') to use it.")
+            result = conn.execute(
+                t.experiments.insert().values(
+                    name=name,
+                    artifact_location=artifact_location,
+                    lifecycle_stage=LifecycleStage.ACTIVE,
+                    creation_time=now,
+                    last_update_time=now,
+                )
+            )
+            experiment_id = result.inserted_primary_key[0]
+            for key, value in (tags or {}).items():
+                conn.execute(t.experiment_tags.insert().values(experiment_id=experiment_id, key=key, value=str(value)))
+        return str(experiment_id)
+
+    def get_or_create_experiment(self, name: str) -> Experiment:
+        _check_name(name, "experiment name")
+        found = self.get_experiment_by_name(name)
+        if found is not None:
+            return found
+        now = _now()
+        with self._write() as conn:
+            conn.execute(
+                self._insert(t.experiments)
+                .values(name=name, lifecycle_stage=LifecycleStage.ACTIVE, creation_time=now, last_update_time=now)
+                .on_conflict_do_nothing(index_elements=["name"])
+            )
+        return self.get_experiment_by_name(name)
+
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        with self._read() as conn:
+            found = self._experiments(conn, t.experiments.c.experiment_id == _experiment_key(experiment_id))
+        if not found:
+            raise NotFound(f"No experiment with id '{experiment_id}'. List them with `autotrack experiments list`.")
+        return found[0]
+
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        with self._read() as conn:
+            found = self._experiments(conn, t.experiments.c.name == name)
+        return found[0] if found else None
+
+    def search_experiments(
+        self, view_type: int = ViewType.ACTIVE_ONLY, filter_string: str = "", max_results: int | None = None
+    ) -> list[Experiment]:
+        where = [t.experiments.c.lifecycle_stage.in_(ViewType.stages(view_type))]
+        for comparison in parse_filter(filter_string):
+            if comparison.entity == "attributes" and comparison.key == "name":
+                where.append(string_condition(t.experiments.c.name, comparison.op, comparison.value))
+            elif comparison.entity == "tags":
+                where.append(
+                    sa.exists().where(
+                        t.experiment_tags.c.experiment_id == t.experiments.c.experiment_id,
+                        t.experiment_tags.c.key == comparison.key,
+                        string_condition(t.experiment_tags.c.value, comparison.op, comparison.value),
+                    )
+                )
+            else:
+                raise InvalidInput("Experiments can be filtered on `name` and `tags.<key>` only.")
+        with self._read() as conn:
+            found = self._experiments(conn, and_(*where))
+        return found[:max_results] if max_results else found
+
+    def update_experiment(
+        self, experiment_id: str, *, name: str | None = None, lifecycle_stage: str | None = None
+    ) -> None:
+        values: dict = {"last_update_time": _now()}
+        if name is not None:
+            _check_name(name, "experiment name")
+            values["name"] = name
+        if lifecycle_stage is not None:
+            values["lifecycle_stage"] = lifecycle_stage
+        key = _experiment_key(experiment_id)
+        try:
+            with self._write() as conn:
+                updated = conn.execute(
+                    t.experiments.update().where(t.experiments.c.experiment_id == key).values(**values)
+                ).rowcount
+        except sa.exc.IntegrityError:
+            raise InvalidInput(f"Experiment '{name}' already exists: choose another name.") from None
+        if not updated:
+            raise NotFound(f"No experiment with id '{experiment_id}'.")
+
+    def set_experiment_tag(self, experiment_id: str, key: str, value: str) -> None:
+        key_id = self.get_experiment(experiment_id).experiment_id
+        with self._write() as conn:
+            stmt = self._insert(t.experiment_tags).values(experiment_id=int(key_id), key=key, value=str(value))
+            conn.execute(stmt.on_conflict_do_update(index_elements=["experiment_id", "key"], set_={"value": str(value)}))
+
+    # -- runs --------------------------------------------------------------
+    def create_run(
+        self, experiment_id: str, run_name: str, user_id: str, start_time: int, tags: Sequence[RunTag] = ()
+    ) -> Run:
+        experiment = self.get_experiment(experiment_id)
+        if experiment.lifecycle_stage != LifecycleStage.ACTIVE:
+            raise InvalidInput(
+                f"Experiment '{experiment.name}' is deleted: restore it with "
+                f"Client().restore_experiment('{experiment_id}') or use another one."
+            )
+        run_id = uuid.uuid4().hex
+        custom_location = self._experiment_location(int(experiment.experiment_id), None) != experiment.artifact_location
+        with self._write() as conn:
+            conn.execute(
+                t.runs.insert().values(
+                    run_uuid=run_id,
+                    experiment_id=int(experiment.experiment_id),
+                    run_name=run_name,
+                    user_id=user_id,
+                    status=RunStatus.RUNNING,
+                    start_time=start_time,
+                    artifact_uri=f"{experiment.artifact_location}/{run_id}/artifacts" if custom_location else None,
+                    lifecycle_stage=LifecycleStage.ACTIVE,
+                )
+            )
+            all_tags = {tag.key: tag.value for tag in tags}
+            all_tags[RUN_NAME_TAG] = run_name
+            conn.execute(t.tags.insert(), [dict(run_uuid=run_id, key=k, value=v) for k, v in all_tags.items()])
+        return self.get_run(run_id)
+
+    def get_run(self, run_id: str) -> Run:
+        with self._read() as conn:
+            found = self._runs(conn, select(*self._run_columns()).where(t.runs.c.run_uuid == run_id))
+        if not found:
+            raise NotFound(f"No run with id '{run_id}'. Find run ids with `autotrack runs list`.")
+        return found[0]
+
+    def _run_columns(self) -> list:
+        return [
+            t.runs.c.run_uuid,
+            t.runs.c.experiment_id,
+            t.runs.c.run_name,
+            t.runs.c.user_id,
+            reported_status(_now()).label("status"),
+            t.runs.c.start_time,
+            t.runs.c.end_time,
+            t.runs.c.artifact_uri,
+            t.runs.c.lifecycle_stage,
+        ]
+
+    def _runs(self, conn: sa.Connection, query) -> list[Run]:
+        rows = conn.execute(query).all()
+        ids = [row.run_uuid for row in rows]
+        data: dict[str, tuple[dict, dict, dict]] = {i: ({}, {}, {}) for i in ids}
+        for chunk in _chunks(ids):
+            for row in conn.execute(
+                select(t.latest_metrics.c.run_uuid, t.latest_metrics.c.key, t.latest_metrics.c.value, t.latest_metrics.c.is_nan)
+                .where(t.latest_metrics.c.run_uuid.in_(chunk))
+            ):
+                data[row.run_uuid][0][row.key] = float("nan") if row.is_nan else row.value
+            for row in conn.execute(select(t.params).where(t.params.c.run_uuid.in_(chunk))):
+                data[row.run_uuid][1][row.key] = row.value
+            for row in conn.execute(select(t.tags).where(t.tags.c.run_uuid.in_(chunk))):
+                data[row.run_uuid][2][row.key] = row.value
+        return [
+            Run(
+                RunInfo(
+                    run_id=row.run_uuid,
+                    experiment_id=str(row.experiment_id),
+                    run_name=row.run_name or "",
+                    status=row.status,
+                    start_time=row.start_time,
+                    end_time=row.end_time,
+                    artifact_uri=row.artifact_uri
+                    or os.path.join(self.artifact_root, str(row.experiment_id), row.run_uuid, "artifacts"),
+                    lifecycle_stage=row.lifecycle_stage,
+                    user_id=row.user_id or "",
+                ),
+                RunData(*data[row.run_uuid]),
+            )
+            for row in rows
+        ]
+
+    def update_run(
+        self,
+        run_id: str,
+        *,
+        status: str | None = None,
+        end_time: int | None = None,
+        run_name: str | None = None,
+        lifecycle_stage: str | None = None,
+    ) -> None:
+        values: dict = {}
+        if status is not None:
+            if status not in RunStatus.ALL:
+                raise InvalidInput(f"Unknown run status '{status}'; allowed: {', '.join(RunStatus.ALL)}.")
+            values["status"] = status
+            values["end_time"] = end_time if RunStatus.is_terminated(status) else None
+            values["heartbeat_deadline"] = None
+        if run_name is not None:
+            values["run_name"] = run_name
+        if lifecycle_stage is not None:
+            values["lifecycle_stage"] = lifecycle_stage
+        with self._write() as conn:
+            if not conn.execute(t.runs.update().where(t.runs.c.run_uuid == run_id).values(**values)).rowcount:
+                raise NotFound(f"No run with id '{run_id}'.")
+            if run_name is not None:
+                self._upsert_tags(conn, run_id, [RunTag(RUN_NAME_TAG, run_name)])
+
+    def heartbeat(self, run_ids: Sequence[str], deadline: int) -> None:
+        with self._write() as conn:
+            for chunk in _chunks(list(run_ids)):
+                conn.execute(
+                    t.runs.update()
+                    .where(t.runs.c.run_uuid.in_(chunk), t.runs.c.status == RunStatus.RUNNING)
+                    .values(heartbeat_deadline=deadline)
+                )
+
+    def log_batch(
+        self, run_id: str, metrics: Sequence[Metric] = (), params: Sequence[Param] = (), tags: Sequence[RunTag] = ()
+    ) -> None:
+        with self._write() as conn:
+            stage = conn.execute(select(t.runs.c.lifecycle_stage).where(t.runs.c.run_uuid == run_id)).scalar()
+            if stage is None:
+                raise NotFound(f"No run with id '{run_id}'.")
+            if stage != LifecycleStage.ACTIVE:
+                raise InvalidInput(f"Run '{run_id}' is deleted: restore it before logging to it.")
+            if params:
+                self._insert_params(conn, run_id, params)
+            if tags:
+                self._upsert_tags(conn, run_id, tags)
+                names = [tag.value for tag in tags if tag.key == RUN_NAME_TAG]
+                if names:
+                    conn.execute(t.runs.update().where(t.runs.c.run_uuid == run_id).values(run_name=names[-1]))
+            if metrics:
+                self._insert_metrics(conn, [(run_id, metric) for metric in metrics])
+
+    def log_metrics(self, entries: Sequence[tuple[str, Metric]]) -> None:
+        if entries:
+            with self._write() as conn:
+                self._insert_metrics(conn, entries)
+
+    def _insert_params(self, conn: sa.Connection, run_id: str, params: Sequence[Param]) -> None:
+        wanted: dict[str, str] = {}
+        for param in params:
+            value = str(param.value)
+            if len(value) > MAX_PARAM_LENGTH:
+                raise InvalidInput(
+                    f"Param '{param.key}' is {len(value)} characters long; the limit is {MAX_PARAM_LENGTH}. "
+                    "Log long values as an artifact with log_text or log_dict."
+                )
+            if wanted.setdefault(param.key, value) != value:
+                raise InvalidInput(f"Param '{param.key}' appears twice in one batch with different values.")
+        conn.execute(
+            self._insert(t.params).on_conflict_do_nothing(index_elements=["run_uuid", "key"]),
+            [dict(run_uuid=run_id, key=k, value=v) for k, v in wanted.items()],
+        )
+        stored = conn.execute(
+            select(t.params.c.key, t.params.c.value).where(t.params.c.run_uuid == run_id, t.params.c.key.in_(list(wanted)))
+        )
+        for key, value in stored:
+            if wanted[key] != value:
+                raise InvalidInput(
+                    f"Param '{key}' was already logged with value '{value}' for run '{run_id}'; "
+                    f"params are immutable, so the new value '{wanted[key]}' was refused. "
+                    "Log a changing value as a metric, or start a new run."
+                )
+
+    def _upsert_tags(self, conn: sa.Connection, run_id: str, tags: Sequence[RunTag]) -> None:
+        latest = {tag.key: str(tag.value) for tag in tags}
+        stmt = self._insert(t.tags)
+        conn.execute(
+            stmt.on_conflict_do_update(index_elements=["run_uuid", "key"], set_={"value": stmt.excluded.value}),
+            [dict(run_uuid=run_id, key=k, value=v) for k, v in latest.items()],
+        )
+
+    def _insert_metrics(self, conn: sa.Connection, entries: Sequence[tuple[str, Metric]]) -> None:
+        rows = []
+        latest: dict[tuple[str, str], dict] = {}
+        for run_id, m in entries:
+            is_nan = m.value != m.value
+            row = {"run_uuid": run_id, "key": m.key, "value": 0.0 if is_nan else m.value,
+                   "timestamp": m.timestamp, "step": m.step, "is_nan": is_nan}
+            rows.append(row)
+            best = latest.get((run_id, m.key))
+            if best is None or (m.step, m.timestamp) >= (best["step"], best["timestamp"]):
+                latest[(run_id, m.key)] = row
+        conn.execute(t.metrics.insert(), rows)
+        stmt = self._insert(t.latest_metrics)
+        lm = t.latest_metrics.c
+        newer = or_(stmt.excluded.step > lm.step, and_(stmt.excluded.step == lm.step, stmt.excluded.timestamp >= lm.timestamp))
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["run_uuid", "key"],
+                set_={c: stmt.excluded[c] for c in ("value", "timestamp", "step", "is_nan")},
+                where=newer,
+            ),
+            list(latest.values()),
+        )
+
+    def delete_tag(self, run_id: str, key: str) -> None:
+        with self._write() as conn:
+            deleted = conn.execute(t.tags.delete().where(t.tags.c.run_uuid == run_id, t.tags.c.key == key)).rowcount
+        if not deleted:
+            raise NotFound(f"Run '{run_id}' has no tag '{key}'.")
+
+    def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+        m = t.metrics.c
+        with self._read() as conn:
+            rows = conn.execute(
+                select(m.key, m.value, m.timestamp, m.step, m.is_nan)
+                .where(m.run_uuid == run_id, m.key == key)
+                .order_by(m.step, m.timestamp)
+            ).all()
+        return [Metric(r.key, float("nan") if r.is_nan else r.value, r.timestamp, r.step) for r in rows]
+
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str = "",
+        view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int = 1000,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> tuple[list[Run], str | None]:
+        offset = decode_page_token(page_token)
+        query = compile_run_search(
+            select(*self._run_columns()),
+            [_experiment_key(i) for i in experiment_ids],
+            filter_string,
+            ViewType.stages(view_type),
+            order_by,
+            _now(),
+        )
+        with self._read() as conn:
+            found = self._runs(conn, query.offset(offset).limit(max_results + 1))
+        if len(found) > max_results:
+            return found[:max_results], encode_page_token(offset + max_results)
+        return found, None
+
+
+def _experiment_key(experiment_id: str) -> int:
+    try:
+        return int(experiment_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"No experiment with id '{experiment_id}': experiment ids are integers.") from None
+
+
+def _check_name(name: str, what: str) -> None:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput(f"The {what} must be a non-empty string, got {name!r}.")
+
+
+def _dialect_insert(dialect: str):
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        raise InvalidInput(f"Unsupported database '{dialect}': use sqlite:/// or postgresql://.")
+    return insert
+
+
+def _create_engine(db_uri: str) -> sa.Engine:
+    if db_uri.startswith("sqlite"):
+        engine = sa.create_engine(db_uri, connect_args={"timeout": 60, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _configure(dbapi_connection, _record) -> None:
+            dbapi_connection.isolation_level = None  # transactions are begun below
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA case_sensitive_like=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: sa.Connection) -> None:
+            write = conn.get_execution_options().get("autotrack_write")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+    if db_uri.startswith(("postgresql", "postgres")):
+        if db_uri.startswith("postgres://"):
+            db_uri = "postgresql://" + db_uri[len("postgres://"):]
+        try:
+            return sa.create_engine(db_uri, pool_pre_ping=True)
+        except ModuleNotFoundError as error:
+            raise InvalidInput(
+                f"PostgreSQL needs a driver ({error.name} is missing): pip install \"autotrack[postgres]\""
+            ) from None
+    raise InvalidInput(f"Unsupported database URI '{db_uri}': use sqlite:///path.db or postgresql://user@host/db.")

@@ -1,0 +1,148 @@
+"""Compile parsed search filters and order_by clauses to one SQL query.
+
+Each comparison on a metric, param or tag becomes a correlated EXISTS on its
+(run_uuid, key) primary key, and each order_by key a LEFT JOIN, so the
+database does all the work and only the requested page of runs is loaded.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy import and_, case, literal
+
+from autotrack.entities import RunStatus
+from autotrack.exceptions import InvalidInput
+from autotrack.store import schema as t
+from autotrack.store.filter import Comparison, parse_filter, parse_order_by
+
+__all__ = [
+    "compile_run_search",
+    "decode_page_token",
+    "encode_page_token",
+    "reported_status",
+    "string_condition",
+]
+
+_KEY_TABLES = {"metrics": t.latest_metrics, "params": t.params, "tags": t.tags}
+
+
+def reported_status(now: int):
+    """The status a reader sees: a RUNNING run past its heartbeat deadline is KILLED."""
+    r = t.runs.c
+    return case(
+        (and_(r.status == RunStatus.RUNNING, r.heartbeat_deadline < now), literal(RunStatus.KILLED)),
+        else_=r.status,
+    )
+
+
+def string_condition(column, op: str, value):
+    if op == "=":
+        return column == value
+    if op == "!=":
+        return column != value
+    if op == "LIKE":
+        return column.like(value)
+    if op == "ILIKE":
+        return column.ilike(value)
+    if op == "IN":
+        return column.in_(value)
+    if op == "NOT IN":
+        return column.not_in(value)
+    if op == "IS NULL":
+        return column.is_(None)
+    if op == "IS NOT NULL":
+        return column.is_not(None)
+    raise AssertionError(op)  # the parser admits no other operator
+
+
+def _numeric_condition(column, op: str, value: float):
+    return {
+        "=": column == value,
+        "!=": column != value,
+        "<": column < value,
+        "<=": column <= value,
+        ">": column > value,
+        ">=": column >= value,
+    }[op]
+
+
+def _attribute_column(key: str, status):
+    r = t.runs.c
+    return {
+        "run_id": r.run_uuid,
+        "name": r.run_name,
+        "run_name": r.run_name,
+        "status": status,
+        "user_id": r.user_id,
+        "lifecycle_stage": r.lifecycle_stage,
+        "start_time": r.start_time,
+        "end_time": r.end_time,
+    }[key]
+
+
+def _condition(comparison: Comparison, status):
+    if comparison.entity == "attributes":
+        column = _attribute_column(comparison.key, status)
+        if comparison.key in ("start_time", "end_time"):
+            return _numeric_condition(column, comparison.op, comparison.value)
+        return string_condition(column, comparison.op, comparison.value)
+    table = _KEY_TABLES[comparison.entity]
+    same_key = [table.c.run_uuid == t.runs.c.run_uuid, table.c.key == comparison.key]
+    if comparison.op == "IS NULL":
+        return ~sa.exists().where(*same_key)
+    if comparison.op == "IS NOT NULL":
+        return sa.exists().where(*same_key)
+    if comparison.entity == "metrics":
+        value_test = and_(table.c.is_nan == sa.false(), _numeric_condition(table.c.value, comparison.op, comparison.value))
+    else:
+        value_test = string_condition(table.c.value, comparison.op, comparison.value)
+    return sa.exists().where(*same_key, value_test)
+
+
+def compile_run_search(
+    query: sa.Select,
+    experiment_ids: Sequence[int],
+    filter_string: str,
+    lifecycle_stages: Sequence[str],
+    order_by: Sequence[str] | None,
+    now: int,
+) -> sa.Select:
+    status = reported_status(now)
+    query = query.where(t.runs.c.experiment_id.in_(list(experiment_ids)), t.runs.c.lifecycle_stage.in_(list(lifecycle_stages)))
+    for comparison in parse_filter(filter_string):
+        query = query.where(_condition(comparison, status))
+    source = t.runs
+    ordering = []
+    for index, key in enumerate(parse_order_by(list(order_by or []))):
+        if key.entity == "attributes":
+            column = _attribute_column(key.key, status)
+        else:
+            joined = _KEY_TABLES[key.entity].alias(f"order_{index}")
+            source = source.outerjoin(joined, and_(joined.c.run_uuid == t.runs.c.run_uuid, joined.c.key == key.key))
+            column = joined.c.value
+            ordering.append(joined.c.run_uuid.is_(None))  # runs without the key sort last
+            if key.entity == "metrics":
+                ordering.append(joined.c.is_nan)  # NaN after every number
+        ordering.append(column.asc() if key.ascending else column.desc())
+    ordering += [t.runs.c.start_time.desc(), t.runs.c.run_uuid]
+    return query.select_from(source).order_by(*ordering)
+
+
+def encode_page_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
+
+
+def decode_page_token(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
+        if isinstance(offset, int) and offset >= 0:
+            return offset
+    except (ValueError, KeyError, TypeError):
+        pass
+    raise InvalidInput(f"Invalid page_token {token!r}: pass the token a previous search returned.")

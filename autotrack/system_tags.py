@@ -1,0 +1,82 @@
+"""System tags that describe where a run came from, computed without subprocesses."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import random
+import sys
+from pathlib import Path
+
+__all__ = ["PARENT_RUN_ID", "RUN_NAME", "SOURCE_GIT_COMMIT", "SOURCE_NAME", "USER", "NOTE", "default_tags", "run_name"]
+
+PARENT_RUN_ID = "autotrack.parentRunId"
+RUN_NAME = "autotrack.runName"
+SOURCE_NAME = "autotrack.source.name"
+SOURCE_GIT_COMMIT = "autotrack.source.git.commit"
+USER = "autotrack.user"
+NOTE = "autotrack.note.content"
+
+_ADJECTIVES = ("amber", "bold", "brisk", "calm", "clever", "crisp", "eager", "gentle", "keen", "lucid",
+               "mellow", "nimble", "quiet", "rapid", "serene", "sharp", "steady", "sunny", "swift", "vivid")
+_NOUNS = ("badger", "crane", "falcon", "fox", "heron", "ibis", "koala", "lynx", "marten", "otter",
+          "owl", "panda", "puffin", "quail", "raven", "seal", "stork", "tiger", "whale", "wren")
+
+
+def run_name() -> str:
+    """A readable default run name, as MLflow gives (`swift-otter-42`)."""
+    return f"{random.choice(_ADJECTIVES)}-{random.choice(_NOUNS)}-{random.randint(1, 999)}"
+
+
+def user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user database entry inside some containers
+        return "unknown"
+
+
+def _source_path() -> str:
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None) or (sys.argv[0] if sys.argv and sys.argv[0] else "")
+    return os.path.abspath(path) if path and path != "-c" else "<interactive>"
+
+
+def git_commit(path: str) -> str | None:
+    """The HEAD commit of the repository holding `path`, read from .git directly."""
+    folder = Path(path).resolve().parent if path != "<interactive>" else Path.cwd()
+    for candidate in (folder, *folder.parents):
+        git = candidate / ".git"
+        if git.is_file():  # a worktree or submodule: "gitdir: <path>"
+            git = (candidate / git.read_text().partition(":")[2].strip()).resolve()
+        if git.is_dir():
+            try:
+                head = (git / "HEAD").read_text().strip()
+                if not head.startswith("ref:"):
+                    return head
+                ref = head[4:].strip()
+                ref_file = git / ref
+                if ref_file.is_file():
+                    return ref_file.read_text().strip()
+                common = git / "commondir"
+                roots = [git] + ([(git / common.read_text().strip()).resolve()] if common.is_file() else [])
+                for root in roots:
+                    if (root / ref).is_file():
+                        return (root / ref).read_text().strip()
+                    packed = root / "packed-refs"
+                    if packed.is_file():
+                        for line in packed.read_text().splitlines():
+                            if line.endswith(" " + ref):
+                                return line.split()[0]
+            except OSError:
+                return None
+            return None
+    return None
+
+
+def default_tags() -> dict[str, str]:
+    source = _source_path()
+    tags = {SOURCE_NAME: source, USER: user()}
+    commit = git_commit(source)
+    if commit:
+        tags[SOURCE_GIT_COMMIT] = commit
+    return tags

@@ -1,0 +1,86 @@
+"""Tracking URIs: which store a process logs to.
+
+Forms:
+- a folder path (default `./autotrack-runs`) or `file:///path`: an embedded
+  SQLite database `autotrack.db` plus an `artifacts/` folder inside it;
+- `sqlite:///path/to.db`: that database, artifacts in `autotrack-artifacts/`
+  beside it;
+- `postgresql://user:password@host:port/db`: a shared database, artifacts in
+  `$AUTOTRACK_ARTIFACT_ROOT` (default `./autotrack-artifacts`).
+`AUTOTRACK_ARTIFACT_ROOT` overrides the artifact folder for every form.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from autotrack.exceptions import InvalidInput
+
+__all__ = ["DEFAULT_TRACKING_URI", "TRACKING_URI_ENV", "resolve_store_location", "store_for"]
+
+DEFAULT_TRACKING_URI = "./autotrack-runs"
+TRACKING_URI_ENV = "AUTOTRACK_TRACKING_URI"
+ARTIFACT_ROOT_ENV = "AUTOTRACK_ARTIFACT_ROOT"
+
+_stores: dict[tuple[str, str], object] = {}
+_stores_lock = threading.Lock()
+
+
+def resolve_store_location(uri: str) -> tuple[str, str]:
+    """(database URI, artifact root) for a tracking URI; raises on unknown forms."""
+    artifact_root = os.environ.get(ARTIFACT_ROOT_ENV)
+    if uri.startswith("file://"):
+        uri = uri[len("file://"):]
+    if uri.startswith("sqlite:"):
+        path = uri[len("sqlite:///"):] if uri.startswith("sqlite:///") else ""
+        if not path or path.startswith(":memory:"):
+            raise InvalidInput(
+                f"Tracking URI '{uri}' has no database file: use sqlite:///path/to/file.db "
+                "(an in-memory database would vanish between connections)."
+            )
+        path = os.path.abspath(path)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        return f"sqlite:///{path}", os.path.abspath(artifact_root or os.path.join(os.path.dirname(path), "autotrack-artifacts"))
+    if uri.startswith(("postgresql:", "postgresql+", "postgres:")):
+        return uri, os.path.abspath(artifact_root or "autotrack-artifacts")
+    if uri.startswith(("http://", "https://")):
+        raise InvalidInput(
+            f"Tracking URI '{uri}': the HTTP tracking server client is not available in this version; "
+            "point at the server's database (sqlite:/// or postgresql://) instead."
+        )
+    if "://" in uri or uri.startswith(("mysql", "mssql", "databricks")):
+        raise InvalidInput(
+            f"Unknown tracking URI '{uri}'. Use a folder path (default ./autotrack-runs), "
+            "sqlite:///path.db or postgresql://user@host/db."
+        )
+    folder = os.path.abspath(uri)
+    os.makedirs(folder, exist_ok=True)
+    return f"sqlite:///{os.path.join(folder, 'autotrack.db')}", os.path.abspath(
+        artifact_root or os.path.join(folder, "artifacts")
+    )
+
+
+def store_for(uri: str):
+    """The process-wide (store, writer) pair for a tracking URI, created once."""
+    location = resolve_store_location(uri)
+    found = _stores.get(location)
+    if found is None:
+        with _stores_lock:
+            found = _stores.get(location)
+            if found is None:
+                from autotrack.store.sql import SqlStore
+                from autotrack.writer import BackgroundWriter
+
+                store = SqlStore(*location)
+                found = _stores[location] = (store, BackgroundWriter(store))
+    return found
+
+
+def _after_fork_in_child() -> None:
+    for store, writer in _stores.values():
+        store.after_fork()
+        writer.after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
