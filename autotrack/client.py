@@ -28,7 +28,7 @@ from autotrack.entities import (
     ViewType,
 )
 from autotrack.exceptions import InvalidInput
-from autotrack.tracking_uri import DEFAULT_TRACKING_URI, TRACKING_URI_ENV, store_for
+from autotrack.tracking_uri import get_tracking_uri, store_for
 
 __all__ = ["Client", "PagedList"]
 
@@ -94,7 +94,7 @@ class Client:
     """Explicit access to a tracking store; cheap to create (stores are shared per URI)."""
 
     def __init__(self, tracking_uri: str | None = None):
-        self.tracking_uri = tracking_uri or os.environ.get(TRACKING_URI_ENV) or DEFAULT_TRACKING_URI
+        self.tracking_uri = tracking_uri or get_tracking_uri()
         self._store, self._writer = store_for(self.tracking_uri)
         self._artifact_uris: dict[str, str] = {}
 
@@ -151,8 +151,9 @@ class Client:
             all_tags.get(system_tags.USER, ""),
             start_time or _now(),
             [RunTag(k, v) for k, v in all_tags.items()],
+            heartbeat_deadline=self._writer.deadline(),
         )
-        self._writer.keep_alive(run.info.run_id)
+        self._writer.keep_alive(run.info.run_id, beat_now=False)
         return run
 
     def get_run(self, run_id: str) -> Run:
@@ -202,7 +203,7 @@ class Client:
         """Buffer one metric value; `synchronous=True` writes it before returning."""
         if key not in _checked_keys:
             _check_key(key, "metric key")
-        self._writer.log(run_id, Metric(key, metric_value(key, value), timestamp or int(time.time() * 1000), metric_step(step)))
+        self._writer.log((run_id, key, metric_value(key, value), timestamp or int(time.time() * 1000), metric_step(step)))
         if synchronous:
             self._writer.flush()
 

@@ -19,7 +19,8 @@ from autotrack import system_tags
 from autotrack.client import Client
 from autotrack.entities import Experiment, Param, Run, RunStatus, RunTag, ViewType
 from autotrack.exceptions import InvalidInput
-from autotrack.tracking_uri import DEFAULT_TRACKING_URI, TRACKING_URI_ENV
+from autotrack import tracking_uri
+from autotrack.tracking_uri import get_tracking_uri, set_tracking_uri
 
 __all__ = [
     "ActiveRun", "active_run", "create_experiment", "delete_experiment", "delete_run", "delete_tag", "end_run",
@@ -33,9 +34,9 @@ RUN_ID_ENV = "AUTOTRACK_RUN_ID"
 EXPERIMENT_NAME_ENV = "AUTOTRACK_EXPERIMENT_NAME"
 EXPERIMENT_ID_ENV = "AUTOTRACK_EXPERIMENT_ID"
 
-_tracking_uri: str | None = None
 _experiment_id: str | None = None
 _client: Client | None = None
+_client_uri: str | None = None
 _run_stack: contextvars.ContextVar[tuple["ActiveRun", ...]] = contextvars.ContextVar("autotrack_runs", default=())
 _last_run_id: str | None = None
 
@@ -63,19 +64,13 @@ class ActiveRun(Run):
 
 
 # -- settings -------------------------------------------------------------
-def set_tracking_uri(uri: str) -> None:
-    global _tracking_uri, _client
-    _tracking_uri, _client = str(uri), None
-
-
-def get_tracking_uri() -> str:
-    return _tracking_uri or os.environ.get(TRACKING_URI_ENV) or DEFAULT_TRACKING_URI
-
-
 def _get_client() -> Client:
-    global _client
-    if _client is None or _client.tracking_uri != get_tracking_uri():
-        _client = Client(get_tracking_uri())
+    """The client for the current tracking URI; an identity check on the hot path."""
+    global _client, _client_uri, _experiment_id
+    if _client is None or _client_uri is not tracking_uri._current_uri:
+        if _client is not None:
+            _experiment_id = None  # experiment ids belong to the previous store
+        _client, _client_uri = Client(get_tracking_uri()), tracking_uri._current_uri
     return _client
 
 

@@ -17,14 +17,32 @@ import threading
 
 from autotrack.exceptions import InvalidInput
 
-__all__ = ["DEFAULT_TRACKING_URI", "TRACKING_URI_ENV", "resolve_store_location", "store_for"]
+__all__ = [
+    "DEFAULT_TRACKING_URI",
+    "TRACKING_URI_ENV",
+    "get_tracking_uri",
+    "resolve_store_location",
+    "set_tracking_uri",
+    "store_for",
+]
 
 DEFAULT_TRACKING_URI = "./autotrack-runs"
 TRACKING_URI_ENV = "AUTOTRACK_TRACKING_URI"
 ARTIFACT_ROOT_ENV = "AUTOTRACK_ARTIFACT_ROOT"
 
+_current_uri: str | None = None
 _stores: dict[tuple[str, str], object] = {}
 _stores_lock = threading.Lock()
+
+
+def set_tracking_uri(uri: str) -> None:
+    """Where this process logs from now on (fluent API and `Client()` alike)."""
+    global _current_uri
+    _current_uri = str(uri)
+
+
+def get_tracking_uri() -> str:
+    return _current_uri or os.environ.get(TRACKING_URI_ENV) or DEFAULT_TRACKING_URI
 
 
 def resolve_store_location(uri: str) -> tuple[str, str]:

@@ -17,8 +17,8 @@ import warnings
 import weakref
 from collections import deque
 
-from autotrack.entities import Metric
 from autotrack.exceptions import AutotrackWarning
+from autotrack.store.base import MetricEntry
 
 __all__ = ["BackgroundWriter", "flush_all", "heartbeat_timeout"]
 
@@ -41,7 +41,7 @@ class BackgroundWriter:
         _writers.add(self)
 
     def _reset(self) -> None:
-        self._pending: deque[tuple[str, Metric]] = deque()
+        self._pending: deque[MetricEntry] = deque()
         self._live: dict[str, int] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -52,8 +52,9 @@ class BackgroundWriter:
         """A forked child starts empty: the parent still owns what it buffered."""
         self._reset()
 
-    def log(self, run_id: str, metric: Metric) -> None:
-        self._pending.append((run_id, metric))
+    def log(self, entry: MetricEntry) -> None:
+        """Buffer (run_id, key, value, timestamp, step); validated by the caller."""
+        self._pending.append(entry)
         if self._thread is None:
             self._start()
 
@@ -74,10 +75,11 @@ class BackgroundWriter:
             self._failures = 0
 
     # -- heartbeats --------------------------------------------------------
-    def keep_alive(self, run_id: str) -> None:
+    def keep_alive(self, run_id: str, beat_now: bool = True) -> None:
         """Heartbeat `run_id` from this process until `release` (counted)."""
         self._live[run_id] = self._live.get(run_id, 0) + 1
-        self._store.heartbeat([run_id], self._deadline())
+        if beat_now:
+            self._store.heartbeat([run_id], self.deadline())
         if self._thread is None:
             self._start()
 
@@ -87,7 +89,8 @@ class BackgroundWriter:
             self._live[run_id] = count
 
     @staticmethod
-    def _deadline() -> int:
+    def deadline() -> int:
+        """When a run this process keeps alive would read as KILLED without the next beat."""
         return int((time.time() + heartbeat_timeout()) * 1000)
 
     # -- the thread --------------------------------------------------------
@@ -107,7 +110,7 @@ class BackgroundWriter:
                 self.flush()
                 if self._live and time.monotonic() >= next_beat:
                     next_beat = time.monotonic() + beat_every
-                    self._store.heartbeat(list(self._live), self._deadline())
+                    self._store.heartbeat(list(self._live), self.deadline())
             except Exception as error:  # never let the thread die; retry next tick
                 self._failures += 1
                 if self._failures == 1:

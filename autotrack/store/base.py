@@ -24,7 +24,10 @@ from typing import Protocol, Sequence
 
 from autotrack.entities import Experiment, Metric, Param, Run, RunTag, ViewType
 
-__all__ = ["Store"]
+__all__ = ["MetricEntry", "Store"]
+
+# (run_id, key, value, timestamp, step): the shape buffered metrics travel in.
+MetricEntry = tuple[str, str, float, int, int]
 
 
 class Store(Protocol):
@@ -51,7 +54,13 @@ class Store(Protocol):
 
     # -- runs --------------------------------------------------------------
     def create_run(
-        self, experiment_id: str, run_name: str, user_id: str, start_time: int, tags: Sequence[RunTag]
+        self,
+        experiment_id: str,
+        run_name: str,
+        user_id: str,
+        start_time: int,
+        tags: Sequence[RunTag] = (),
+        heartbeat_deadline: int | None = None,
     ) -> Run: ...
 
     def get_run(self, run_id: str) -> Run: ...
@@ -70,8 +79,8 @@ class Store(Protocol):
         self, run_id: str, metrics: Sequence[Metric] = (), params: Sequence[Param] = (), tags: Sequence[RunTag] = ()
     ) -> None: ...
 
-    def log_metrics(self, entries: Sequence[tuple[str, Metric]]) -> None:
-        """Append (run_id, metric) pairs of any runs in one write: the buffered path."""
+    def log_metrics(self, entries: Sequence[MetricEntry]) -> None:
+        """Append metric values of any runs in one write: the buffered path."""
         ...
 
     def delete_tag(self, run_id: str, key: str) -> None: ...

@@ -3,7 +3,9 @@
 The tables are created and changed only by the Alembic migrations in
 `migrations/versions`; this module describes the head revision for queries.
 `latest_metrics` keeps each (run, key)'s latest value so searches and
-`run.data.metrics` never scan the metric history.
+`run.data.metrics` never read the metric history. NaN is stored natively in
+the history chunks and as `is_nan` in `latest_metrics` (SQLite turns a NaN
+REAL into NULL).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -43,6 +46,7 @@ experiment_tags = Table(
     Column("experiment_id", Integer, ForeignKey("experiments.experiment_id"), primary_key=True),
     Column("key", String(250), primary_key=True),
     Column("value", Text),
+    sqlite_with_rowid=False,  # the primary key holds the row: one lookup, not two
 )
 
 runs = Table(
@@ -68,6 +72,7 @@ params = Table(
     Column("run_uuid", String(32), ForeignKey("runs.run_uuid"), primary_key=True),
     Column("key", String(250), primary_key=True),
     Column("value", Text, nullable=False),
+    sqlite_with_rowid=False,  # the primary key holds the row: one lookup, not two
 )
 
 tags = Table(
@@ -76,18 +81,23 @@ tags = Table(
     Column("run_uuid", String(32), ForeignKey("runs.run_uuid"), primary_key=True),
     Column("key", String(250), primary_key=True),
     Column("value", Text),
+    sqlite_with_rowid=False,  # the primary key holds the row: one lookup, not two
 )
 
-metrics = Table(
-    "metrics",
+# Metric history in chunks: one row per (run, key) per flush, holding packed
+# little-endian int64 steps, int64 timestamps and float64 values. A training
+# loop's thousands of values cost one row insert, not thousands.
+metric_chunks = Table(
+    "metric_chunks",
     metadata,
+    Column("chunk_id", Integer, primary_key=True, autoincrement=True),
     Column("run_uuid", String(32), nullable=False),
     Column("key", String(250), nullable=False),
-    Column("value", Float, nullable=False),  # 0 when is_nan: SQLite cannot store NaN
-    Column("timestamp", BigInteger, nullable=False),
-    Column("step", BigInteger, nullable=False),
-    Column("is_nan", Boolean, nullable=False),
-    Index("ix_metrics_run_key_step", "run_uuid", "key", "step"),
+    Column("count", Integer, nullable=False),
+    Column("steps", LargeBinary, nullable=False),
+    Column("timestamps", LargeBinary, nullable=False),
+    Column("values", LargeBinary, nullable=False),
+    Index("ix_metric_chunks_run_key", "run_uuid", "key"),
 )
 
 latest_metrics = Table(
@@ -99,4 +109,5 @@ latest_metrics = Table(
     Column("timestamp", BigInteger, nullable=False),
     Column("step", BigInteger, nullable=False),
     Column("is_nan", Boolean, nullable=False),
+    sqlite_with_rowid=False,  # the primary key holds the row: one lookup, not two
 )

@@ -1,4 +1,4 @@
-"""Initial schema: experiments, runs, params, tags, metrics, latest metrics.
+"""Initial schema: experiments, runs, params, tags, metric history chunks, latest metrics.
 
 Revision ID: 0001
 Revises:
@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("experiment_id", sa.Integer, sa.ForeignKey("experiments.experiment_id"), primary_key=True),
         sa.Column("key", sa.String(250), primary_key=True),
         sa.Column("value", sa.Text),
+        sqlite_with_rowid=False,  # the primary key holds the row: one lookup, not two
     )
     op.create_table(
         "runs",
@@ -50,23 +51,26 @@ def upgrade() -> None:
         sa.Column("run_uuid", sa.String(32), sa.ForeignKey("runs.run_uuid"), primary_key=True),
         sa.Column("key", sa.String(250), primary_key=True),
         sa.Column("value", sa.Text, nullable=False),
+        sqlite_with_rowid=False,  # the primary key holds the row: one lookup, not two
     )
     op.create_table(
         "tags",
         sa.Column("run_uuid", sa.String(32), sa.ForeignKey("runs.run_uuid"), primary_key=True),
         sa.Column("key", sa.String(250), primary_key=True),
         sa.Column("value", sa.Text),
+        sqlite_with_rowid=False,  # the primary key holds the row: one lookup, not two
     )
     op.create_table(
-        "metrics",
+        "metric_chunks",
+        sa.Column("chunk_id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("run_uuid", sa.String(32), nullable=False),
         sa.Column("key", sa.String(250), nullable=False),
-        sa.Column("value", sa.Float, nullable=False),
-        sa.Column("timestamp", sa.BigInteger, nullable=False),
-        sa.Column("step", sa.BigInteger, nullable=False),
-        sa.Column("is_nan", sa.Boolean, nullable=False),
+        sa.Column("count", sa.Integer, nullable=False),
+        sa.Column("steps", sa.LargeBinary, nullable=False),
+        sa.Column("timestamps", sa.LargeBinary, nullable=False),
+        sa.Column("values", sa.LargeBinary, nullable=False),
     )
-    op.create_index("ix_metrics_run_key_step", "metrics", ["run_uuid", "key", "step"])
+    op.create_index("ix_metric_chunks_run_key", "metric_chunks", ["run_uuid", "key"])
     op.create_table(
         "latest_metrics",
         sa.Column("run_uuid", sa.String(32), sa.ForeignKey("runs.run_uuid"), primary_key=True),
@@ -75,6 +79,7 @@ def upgrade() -> None:
         sa.Column("timestamp", sa.BigInteger, nullable=False),
         sa.Column("step", sa.BigInteger, nullable=False),
         sa.Column("is_nan", sa.Boolean, nullable=False),
+        sqlite_with_rowid=False,  # the primary key holds the row: one lookup, not two
     )
     now = int(time.time() * 1000)
     op.bulk_insert(
@@ -84,5 +89,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("latest_metrics", "metrics", "tags", "params", "runs", "experiment_tags", "experiments"):
+    for table in ("latest_metrics", "metric_chunks", "tags", "params", "runs", "experiment_tags", "experiments"):
         op.drop_table(table)

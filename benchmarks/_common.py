@@ -1,0 +1,25 @@
+"""Shared helpers for the benchmark scripts: timing and the optional MLflow side."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import time
+
+
+def mlflow_available() -> bool:
+    return importlib.util.find_spec("mlflow") is not None
+
+
+def timed(function, *args, **kwargs) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def report(name: str, figures: dict) -> None:
+    """Print one JSON object per benchmark, the figures rounded for reading."""
+    rounded = {k: (round(v, 6) if isinstance(v, float) else v) for k, v in figures.items()}
+    print(json.dumps({"benchmark": name, **rounded}, indent=2))
+    sys.stdout.flush()
