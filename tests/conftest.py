@@ -1,0 +1,77 @@
+"""Shared fixtures: a fresh store per test, SQLite always, PostgreSQL when configured."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+import autotrack
+from autotrack import fluent, tracking_uri
+
+POSTGRES_ENV = "AUTOTRACK_TEST_POSTGRES_URI"
+
+
+@pytest.fixture(autouse=True)
+def _clean_fluent_state(tmp_path, monkeypatch):
+    """Each test logs to its own folder and starts with no active run or experiment."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("AUTOTRACK_RUN_ID", "AUTOTRACK_TRACKING_URI", "AUTOTRACK_EXPERIMENT_NAME", "AUTOTRACK_EXPERIMENT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    tracking_uri.set_tracking_uri(str(tmp_path / "autotrack-runs"))
+    yield
+    while autotrack.active_run():
+        autotrack.end_run()
+    tracking_uri._current_uri = None
+    fluent._experiment_id = None
+    fluent._last_run_id = None
+
+
+@pytest.fixture
+def client():
+    return autotrack.Client()
+
+
+def _postgres_database(base_uri: str):
+    import sqlalchemy as sa
+
+    name = f"autotrack_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base_uri, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    uri = sa.engine.make_url(base_uri).set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+    return uri, drop
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_uri(request, tmp_path):
+    """A new empty database: a SQLite file, or a PostgreSQL database made for this test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/store.db"
+        return
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"PostgreSQL store tests need {POSTGRES_ENV} (CI sets it; see .ci/run)")
+    uri, drop = _postgres_database(base)
+    yield uri
+    from autotrack.tracking_uri import _stores
+
+    for key in [k for k in _stores if k[0] == uri]:
+        _stores.pop(key)[0]._engine.dispose()
+    drop()
+
+
+@pytest.fixture
+def store(database_uri, tmp_path):
+    from autotrack.store.sql import SqlStore
+
+    created = SqlStore(database_uri, str(tmp_path / "artifacts"))
+    yield created
+    created._engine.dispose()
