@@ -50,15 +50,12 @@ def _postgres_database(base_uri: str):
     return uri, drop
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_uri(request, tmp_path):
-    """A new empty database: a SQLite file, or a PostgreSQL database made for this test."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/store.db"
-        return
+@pytest.fixture
+def postgres_uri():
+    """A new empty PostgreSQL database made for this test, dropped after it."""
     base = os.environ.get(POSTGRES_ENV)
     if not base:
-        pytest.skip(f"PostgreSQL store tests need {POSTGRES_ENV} (CI sets it; see .ci/run)")
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (CI sets it; see .ci/run)")
     uri, drop = _postgres_database(base)
     yield uri
     from autotrack.tracking_uri import _stores
@@ -66,6 +63,14 @@ def database_uri(request, tmp_path):
     for key in [k for k in _stores if k[0] == uri]:
         _stores.pop(key)[0]._engine.dispose()
     drop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_uri(request, tmp_path):
+    """A new empty database: a SQLite file, or a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/store.db"
+    return request.getfixturevalue("postgres_uri")
 
 
 @pytest.fixture
