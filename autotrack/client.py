@@ -171,8 +171,8 @@ class Client:
         """End a run: flush its metrics, stop its heartbeat, record status and end time."""
         if status not in RunStatus.TERMINATED:
             raise InvalidInput(f"A run ends as one of {', '.join(RunStatus.TERMINATED)}, not '{status}'.")
-        self._writer.flush()
-        self._store.update_run(run_id, status=status, end_time=end_time or _now())
+        end_time = end_time or _now()
+        self._writer.flush(lambda pending: self._store.end_run(run_id, status, end_time, pending))
         self._writer.release(run_id)
 
     def resume_run(self, run_id: str) -> Run:
@@ -228,7 +228,8 @@ class Client:
         ]
         params = [Param(_check_key(p.key, "param key"), _param_value(p.value)) for p in params]
         tags = [RunTag(_check_key(t.key, "tag key"), str(t.value)) for t in tags]
-        self._writer.flush()
+        # No flush of buffered metrics first: the latest-value rule depends on step and
+        # timestamp, not on the order of writes.
         self._store.log_batch(run_id, metrics, params, tags)
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:

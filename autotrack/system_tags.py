@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 import random
@@ -28,6 +29,7 @@ def run_name() -> str:
     return f"{random.choice(_ADJECTIVES)}-{random.choice(_NOUNS)}-{random.randint(1, 999)}"
 
 
+@functools.lru_cache(maxsize=1)
 def user() -> str:
     try:
         return getpass.getuser()
@@ -41,8 +43,9 @@ def _source_path() -> str:
     return os.path.abspath(path) if path and path != "-c" else "<interactive>"
 
 
+@functools.lru_cache(maxsize=16)
 def git_commit(path: str) -> str | None:
-    """The HEAD commit of the repository holding `path`, read from .git directly."""
+    """The HEAD commit of the repository holding `path`, read from .git directly (once per process)."""
     folder = Path(path).resolve().parent if path != "<interactive>" else Path.cwd()
     for candidate in (folder, *folder.parents):
         git = candidate / ".git"

@@ -16,6 +16,7 @@ import time
 import warnings
 import weakref
 from collections import deque
+from typing import Callable
 
 from autotrack.exceptions import AutotrackWarning
 from autotrack.store.base import MetricEntry
@@ -58,17 +59,22 @@ class BackgroundWriter:
         if self._thread is None:
             self._start()
 
-    def flush(self) -> None:
-        """Write everything logged so far; raises if the store refuses it."""
-        if not self._pending:
+    def flush(self, write: Callable[[list[MetricEntry]], None] | None = None) -> None:
+        """Write everything logged so far; raises if the store refuses it.
+
+        `write` replaces the store's `log_metrics` for this flush and is called
+        even with nothing pending: `Client.set_terminated` ends a run and
+        writes its last metrics in one transaction this way.
+        """
+        if not self._pending and write is None:
             return
         with self._lock:
             pending = self._pending
             batch = [pending.popleft() for _ in range(len(pending))]
-            if not batch:
+            if not batch and write is None:
                 return
             try:
-                self._store.log_metrics(batch)
+                (write or self._store.log_metrics)(batch)
             except BaseException:
                 pending.extendleft(reversed(batch))  # keep them for the next attempt
                 raise

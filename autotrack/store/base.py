@@ -75,6 +75,10 @@ class Store(Protocol):
         lifecycle_stage: str | None = None,
     ) -> None: ...
 
+    def end_run(self, run_id: str, status: str, end_time: int, metrics: Sequence[MetricEntry] = ()) -> None:
+        """Write the last buffered metrics (of any runs) and end `run_id`, atomically."""
+        ...
+
     def log_batch(
         self, run_id: str, metrics: Sequence[Metric] = (), params: Sequence[Param] = (), tags: Sequence[RunTag] = ()
     ) -> None: ...

@@ -37,6 +37,7 @@ from autotrack.exceptions import InvalidInput, NotFound
 from autotrack.store import metric_chunks
 from autotrack.store import schema as t
 from autotrack.store.base import MetricEntry
+from autotrack.store.prepared import Prepared
 from autotrack.store.filter import parse_filter
 from autotrack.store.sql_search import compile_run_search, decode_page_token, encode_page_token, reported_status, string_condition
 
@@ -67,6 +68,8 @@ class SqlStore:
         self.artifact_root = artifact_root
         self._engine = _create_engine(db_uri)
         self._local = threading.local()
+        # Runs this process created and has not deleted: logging to them skips the existence check.
+        self._known_active: set[str] = set()
         self._dialect = self._engine.dialect.name
         self._insert = _dialect_insert(self._dialect)
         self._prepare_statements()
@@ -173,27 +176,41 @@ class SqlStore:
                     conn.commit()
 
     def _prepare_statements(self) -> None:
-        """Statements on the logging path, built once: building one costs more than running it."""
+        """Statements on the logging path, compiled once and run on the driver's cursor."""
         r, lm = t.runs.c, t.latest_metrics.c
-        self._run_stage = select(r.lifecycle_stage).where(r.run_uuid == bindparam("run_id"))
-        self._experiment_row = select(t.experiments).where(t.experiments.c.experiment_id == bindparam("experiment_id"))
-        self._insert_run = t.runs.insert()
-        self._insert_tags = t.tags.insert()
-        self._insert_chunks = t.metric_chunks.insert()
-        self._insert_new_params = self._insert(t.params).on_conflict_do_nothing(index_elements=["run_uuid", "key"])
-        self._params_of_run = select(t.params.c.key, t.params.c.value).where(t.params.c.run_uuid == bindparam("run_id"))
+
+        def prepare(statement) -> Prepared:
+            return Prepared(statement, self._engine.dialect)
+
+        self._run_stage = prepare(select(r.lifecycle_stage).where(r.run_uuid == bindparam("run_id")))
+        self._experiment_row = prepare(
+            select(t.experiments).where(t.experiments.c.experiment_id == bindparam("experiment_id"))
+        )
+        self._insert_run = prepare(t.runs.insert())
+        self._insert_tags = prepare(t.tags.insert())
+        self._insert_chunks = prepare(  # every column but the generated chunk_id
+            t.metric_chunks.insert().values({c.name: bindparam(c.name) for c in t.metric_chunks.c if c.name != "chunk_id"})
+        )
+        self._insert_new_params = prepare(
+            self._insert(t.params).on_conflict_do_nothing(index_elements=["run_uuid", "key"])
+        )
+        self._params_of_run = prepare(
+            select(t.params.c.key, t.params.c.value).where(t.params.c.run_uuid == bindparam("run_id"))
+        )
         upsert = self._insert(t.tags)
-        self._upsert_tag = upsert.on_conflict_do_update(
-            index_elements=["run_uuid", "key"], set_={"value": upsert.excluded.value}
+        self._upsert_tag = prepare(
+            upsert.on_conflict_do_update(index_elements=["run_uuid", "key"], set_={"value": upsert.excluded.value})
         )
         upsert = self._insert(t.latest_metrics)
         newer = or_(upsert.excluded.step > lm.step, and_(upsert.excluded.step == lm.step, upsert.excluded.timestamp >= lm.timestamp))
-        self._upsert_latest = upsert.on_conflict_do_update(
-            index_elements=["run_uuid", "key"],
-            set_={c: upsert.excluded[c] for c in ("value", "timestamp", "step", "is_nan")},
-            where=newer,
+        self._upsert_latest = prepare(
+            upsert.on_conflict_do_update(
+                index_elements=["run_uuid", "key"],
+                set_={c: upsert.excluded[c] for c in ("value", "timestamp", "step", "is_nan")},
+                where=newer,
+            )
         )
-        self._terminate = (
+        self._terminate = prepare(
             t.runs.update()
             .where(r.run_uuid == bindparam("run_id"))
             .values(status=bindparam("new_status"), end_time=bindparam("new_end_time"), heartbeat_deadline=None)
@@ -332,22 +349,22 @@ class SqlStore:
         all_tags = {tag.key: tag.value for tag in tags}
         all_tags[RUN_NAME_TAG] = run_name
         with self._write() as conn:
-            experiment = conn.execute(self._experiment_row, {"experiment_id": _experiment_key(experiment_id)}).first()
+            experiment = self._experiment_row.first(conn, {"experiment_id": _experiment_key(experiment_id)})
             if experiment is None:
                 raise NotFound(f"No experiment with id '{experiment_id}'. List them with `autotrack experiments list`.")
-            if experiment.lifecycle_stage != LifecycleStage.ACTIVE:
+            if experiment["lifecycle_stage"] != LifecycleStage.ACTIVE:
                 raise InvalidInput(
-                    f"Experiment '{experiment.name}' is deleted: restore it with "
+                    f"Experiment '{experiment['name']}' is deleted: restore it with "
                     f"Client().restore_experiment('{experiment_id}') or use another one."
                 )
             custom_uri = (
-                f"{experiment.artifact_location}/{run_id}/artifacts" if experiment.artifact_location else None
+                f"{experiment['artifact_location']}/{run_id}/artifacts" if experiment["artifact_location"] else None
             )
-            conn.execute(
-                self._insert_run,
+            self._insert_run.run(
+                conn,
                 dict(
                     run_uuid=run_id,
-                    experiment_id=experiment.experiment_id,
+                    experiment_id=experiment["experiment_id"],
                     run_name=run_name,
                     user_id=user_id,
                     status=RunStatus.RUNNING,
@@ -358,15 +375,16 @@ class SqlStore:
                     lifecycle_stage=LifecycleStage.ACTIVE,
                 ),
             )
-            conn.execute(self._insert_tags, [dict(run_uuid=run_id, key=k, value=v) for k, v in all_tags.items()])
+            self._insert_tags.run(conn, [dict(run_uuid=run_id, key=k, value=v) for k, v in all_tags.items()])
+        self._known_active.add(run_id)
         info = RunInfo(
             run_id=run_id,
-            experiment_id=str(experiment.experiment_id),
+            experiment_id=str(experiment["experiment_id"]),
             run_name=run_name,
             status=RunStatus.RUNNING,
             start_time=start_time,
             end_time=None,
-            artifact_uri=custom_uri or self._default_artifact_uri(experiment.experiment_id, run_id),
+            artifact_uri=custom_uri or self._default_artifact_uri(experiment["experiment_id"], run_id),
             user_id=user_id,
         )
         return Run(info, RunData(tags=all_tags))
@@ -449,8 +467,10 @@ class SqlStore:
             params = {"run_id": run_id, "new_status": status,
                       "new_end_time": end_time if RunStatus.is_terminated(status) else None}
             with self._write() as conn:
-                if not conn.execute(self._terminate, params).rowcount:
+                if not self._terminate.run(conn, params).rowcount:
                     raise NotFound(f"No run with id '{run_id}'.")
+        if lifecycle_stage is not None:
+            self._known_active.discard(run_id)
         values = {k: v for k, v in (("run_name", run_name), ("lifecycle_stage", lifecycle_stage)) if v is not None}
         if not values:
             return
@@ -459,6 +479,15 @@ class SqlStore:
                 raise NotFound(f"No run with id '{run_id}'.")
             if run_name is not None:
                 self._upsert_tags(conn, run_id, [RunTag(RUN_NAME_TAG, run_name)])
+
+    def end_run(self, run_id: str, status: str, end_time: int, metrics: Sequence[MetricEntry] = ()) -> None:
+        if status not in RunStatus.TERMINATED:
+            raise InvalidInput(f"A run ends as one of {', '.join(RunStatus.TERMINATED)}, not '{status}'.")
+        with self._write() as conn:
+            if metrics:
+                self._insert_metrics(conn, metrics)
+            if not self._terminate.run(conn, {"run_id": run_id, "new_status": status, "new_end_time": end_time}).rowcount:
+                raise NotFound(f"No run with id '{run_id}'.")
 
     def heartbeat(self, run_ids: Sequence[str], deadline: int) -> None:
         with self._write() as conn:
@@ -473,11 +502,13 @@ class SqlStore:
         self, run_id: str, metrics: Sequence[Metric] = (), params: Sequence[Param] = (), tags: Sequence[RunTag] = ()
     ) -> None:
         with self._write() as conn:
-            stage = conn.execute(self._run_stage, {"run_id": run_id}).scalar()
-            if stage is None:
-                raise NotFound(f"No run with id '{run_id}'.")
-            if stage != LifecycleStage.ACTIVE:
-                raise InvalidInput(f"Run '{run_id}' is deleted: restore it before logging to it.")
+            if run_id not in self._known_active:
+                found = self._run_stage.first(conn, {"run_id": run_id})
+                stage = found and found["lifecycle_stage"]
+                if stage is None:
+                    raise NotFound(f"No run with id '{run_id}'.")
+                if stage != LifecycleStage.ACTIVE:
+                    raise InvalidInput(f"Run '{run_id}' is deleted: restore it before logging to it.")
             if params:
                 self._insert_params(conn, run_id, params)
             if tags:
@@ -504,12 +535,12 @@ class SqlStore:
                 )
             if wanted.setdefault(param.key, value) != value:
                 raise InvalidInput(f"Param '{param.key}' appears twice in one batch with different values.")
-        inserted = conn.execute(
-            self._insert_new_params, [dict(run_uuid=run_id, key=k, value=v) for k, v in wanted.items()]
+        inserted = self._insert_new_params.run(
+            conn, [dict(run_uuid=run_id, key=k, value=v) for k, v in wanted.items()]
         ).rowcount
         if inserted == len(wanted):
             return  # all new: nothing to compare
-        for key, value in conn.execute(self._params_of_run, {"run_id": run_id}):
+        for key, value in self._params_of_run.run(conn, {"run_id": run_id}).fetchall():
             if key in wanted and wanted[key] != value:
                 raise InvalidInput(
                     f"Param '{key}' was already logged with value '{value}' for run '{run_id}'; "
@@ -519,7 +550,7 @@ class SqlStore:
 
     def _upsert_tags(self, conn: sa.Connection, run_id: str, tags: Sequence[RunTag]) -> None:
         latest = {tag.key: str(tag.value) for tag in tags}
-        conn.execute(self._upsert_tag, [dict(run_uuid=run_id, key=k, value=v) for k, v in latest.items()])
+        self._upsert_tag.run(conn, [dict(run_uuid=run_id, key=k, value=v) for k, v in latest.items()])
 
     def _insert_metrics(self, conn: sa.Connection, entries: Sequence[MetricEntry]) -> None:
         """History as one packed chunk per (run, key); the latest value upserted beside it."""
@@ -543,9 +574,9 @@ class SqlStore:
                 packed = metric_chunks.pack(steps[start:end], timestamps[start:end], values[start:end])
                 chunks.append(dict(run_uuid=run_id, key=key, count=len(steps[start:end]), steps=packed[0],
                                    timestamps=packed[1], values=packed[2]))
-        conn.execute(self._insert_chunks, chunks)
-        conn.execute(
-            self._upsert_latest,
+        self._insert_chunks.run(conn, chunks)
+        self._upsert_latest.run(
+            conn,
             [
                 dict(run_uuid=run_id, key=key, value=0.0 if value != value else value, timestamp=timestamp,
                      step=step, is_nan=value != value)
@@ -632,7 +663,8 @@ def _create_engine(db_uri: str) -> sa.Engine:
         @event.listens_for(engine, "begin")
         def _begin(conn: sa.Connection) -> None:
             write = conn.get_execution_options().get("autotrack_write")
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            # Straight to the driver: this runs for every transaction.
+            conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
     if db_uri.startswith(("postgresql", "postgres")):
