@@ -301,3 +301,27 @@ def test_search_across_experiments(store):
     new_run(store, b, name="in-b")
     assert names(store.search_runs([a])) == ["in-a"]
     assert set(names(store.search_runs([a, b]))) == {"in-a", "in-b"}
+
+
+def test_order_by_metric_pages_through_numbers_nan_and_missing(store):
+    """Numbers in order, then NaN, then runs without the metric; pages may cross between them."""
+    names_by_value = {}
+    for i, value in enumerate([3.0, float("nan"), None, 1.0, 2.0, None, float("nan"), 0.5]):
+        run_id = new_run(store, name=f"r{i}", start=100 + i).info.run_id
+        if value is not None:
+            store.log_metrics([(run_id, "score", value, 1, 0)])
+        names_by_value[f"r{i}"] = value
+    expected = ["r7", "r3", "r4", "r0", "r6", "r1", "r5", "r2"]  # ties broken by newest first
+    assert names(store.search_runs(["0"], order_by=["metrics.score"])) == expected
+    for size in (1, 2, 3, 5):
+        collected, token = [], None
+        while True:
+            page, token = store.search_runs(["0"], max_results=size, order_by=["metrics.score"], page_token=token)
+            collected += [r.info.run_name for r in page]
+            if token is None:
+                break
+        assert collected == expected, size
+    descending = names(store.search_runs(["0"], order_by=["metrics.score DESC", "params.none"]))
+    assert descending == ["r0", "r4", "r3", "r7", "r6", "r1", "r5", "r2"]
+    filtered = names(store.search_runs(["0"], "attributes.start_time > 103", order_by=["metrics.score"]))
+    assert filtered == ["r7", "r4", "r6", "r5"]

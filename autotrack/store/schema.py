@@ -109,5 +109,6 @@ latest_metrics = Table(
     Column("timestamp", BigInteger, nullable=False),
     Column("step", BigInteger, nullable=False),
     Column("is_nan", Boolean, nullable=False),
+    Index("ix_latest_metrics_key_value", "key", "is_nan", "value"),  # ordering by a metric
     sqlite_with_rowid=False,  # the primary key holds the row: one lookup, not two
 )

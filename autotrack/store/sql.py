@@ -390,7 +390,7 @@ class SqlStore:
         return Run(info, RunData(tags=all_tags))
 
     def _default_artifact_uri(self, experiment_id: int, run_id: str) -> str:
-        return os.path.join(self.artifact_root, str(experiment_id), run_id, "artifacts")
+        return f"{self.artifact_root}{os.sep}{experiment_id}{os.sep}{run_id}{os.sep}artifacts"
 
     def get_run(self, run_id: str) -> Run:
         with self._read() as conn:
@@ -419,7 +419,7 @@ class SqlStore:
         and need no type processing, and this halves the cost of a search.
         """
         rows = conn.execute(query).all()
-        ids = [row.run_uuid for row in rows]
+        ids = [row[0] for row in rows]
         data: dict[str, tuple[dict, dict, dict]] = {i: ({}, {}, {}) for i in ids}
         cursor = conn.connection.dbapi_connection.cursor()
         try:
@@ -437,19 +437,19 @@ class SqlStore:
         return [
             Run(
                 RunInfo(
-                    run_id=row.run_uuid,
-                    experiment_id=str(row.experiment_id),
-                    run_name=row.run_name or "",
-                    status=row.status,
-                    start_time=row.start_time,
-                    end_time=row.end_time,
-                    artifact_uri=row.artifact_uri or self._default_artifact_uri(row.experiment_id, row.run_uuid),
-                    lifecycle_stage=row.lifecycle_stage,
-                    user_id=row.user_id or "",
+                    run_id=run_id,
+                    experiment_id=str(experiment_id),
+                    run_name=run_name or "",
+                    status=status,
+                    start_time=start_time,
+                    end_time=end_time,
+                    artifact_uri=artifact_uri or self._default_artifact_uri(experiment_id, run_id),
+                    lifecycle_stage=lifecycle_stage,
+                    user_id=user_id or "",
                 ),
-                RunData(*data[row.run_uuid]),
+                RunData(*data[run_id]),
             )
-            for row in rows
+            for run_id, experiment_id, run_name, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage in rows
         ]
 
     def update_run(
@@ -610,7 +610,7 @@ class SqlStore:
         page_token: str | None = None,
     ) -> tuple[list[Run], str | None]:
         offset = decode_page_token(page_token)
-        query = compile_run_search(
+        parts = compile_run_search(
             select(*self._run_columns()),
             [_experiment_key(i) for i in experiment_ids],
             filter_string,
@@ -618,8 +618,19 @@ class SqlStore:
             order_by,
             _now(),
         )
+        found: list[Run] = []
+        skip, wanted = offset, max_results + 1  # one more than asked tells whether a next page exists
         with self._read() as conn:
-            found = self._runs(conn, query.offset(offset).limit(max_results + 1))
+            for index, part in enumerate(parts):
+                runs = self._runs(conn, part.offset(skip).limit(wanted - len(found)))
+                if not runs and skip and index < len(parts) - 1:
+                    # The offset lies past this part: skip over all of it into the next.
+                    skip -= conn.execute(select(sa.func.count()).select_from(part.order_by(None).subquery())).scalar()
+                    continue
+                found += runs
+                skip = 0
+                if len(found) >= wanted:
+                    break
         if len(found) > max_results:
             return found[:max_results], encode_page_token(offset + max_results)
         return found, None

@@ -13,6 +13,8 @@ from typing import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy import and_, case, literal
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.selectable import Join
 
 from autotrack.entities import RunStatus
 from autotrack.exceptions import InvalidInput
@@ -103,21 +105,25 @@ def _condition(comparison: Comparison, status):
     return sa.exists().where(*same_key, value_test)
 
 
-def compile_run_search(
-    query: sa.Select,
-    experiment_ids: Sequence[int],
-    filter_string: str,
-    lifecycle_stages: Sequence[str],
-    order_by: Sequence[str] | None,
-    now: int,
-) -> sa.Select:
-    status = reported_status(now)
-    query = query.where(t.runs.c.experiment_id.in_(list(experiment_ids)), t.runs.c.lifecycle_stage.in_(list(lifecycle_stages)))
-    for comparison in parse_filter(filter_string):
-        query = query.where(_condition(comparison, status))
-    source = t.runs
+class _DrivingJoin(Join):
+    """An inner join whose left side drives the loop (SQLite's CROSS JOIN), elsewhere a plain JOIN."""
+
+    inherit_cache = True
+
+
+@compiles(_DrivingJoin, "sqlite")
+def _compile_driving_join(join: _DrivingJoin, compiler, **kw) -> str:
+    kw["asfrom"] = True
+    left = compiler.process(join.left, **kw)
+    right = compiler.process(join.right, **kw)
+    kw.pop("asfrom")
+    return f"{left} CROSS JOIN {right} ON {compiler.process(join.onclause, **kw)}"
+
+
+def _ordering(keys, status, source):
+    """(FROM clause, ORDER BY terms) for order keys: a LEFT JOIN per metric, param or tag key."""
     ordering = []
-    for index, key in enumerate(parse_order_by(list(order_by or []))):
+    for index, key in enumerate(keys):
         if key.entity == "attributes":
             column = _attribute_column(key.key, status)
         else:
@@ -128,8 +134,48 @@ def compile_run_search(
             if key.entity == "metrics":
                 ordering.append(joined.c.is_nan)  # NaN after every number
         ordering.append(column.asc() if key.ascending else column.desc())
-    ordering += [t.runs.c.start_time.desc(), t.runs.c.run_uuid]
-    return query.select_from(source).order_by(*ordering)
+    return source, ordering + [t.runs.c.start_time.desc(), t.runs.c.run_uuid]
+
+
+def compile_run_search(
+    query: sa.Select,
+    experiment_ids: Sequence[int],
+    filter_string: str,
+    lifecycle_stages: Sequence[str],
+    order_by: Sequence[str] | None,
+    now: int,
+) -> list[sa.Select]:
+    """The queries whose results, concatenated, are the matching runs in order.
+
+    Ordering by a metric first ("the best runs") is split in two: runs with a
+    number for it, read in that metric's index order so a LIMIT stops early,
+    then the runs without one (NaN before missing), in the remaining order.
+    Anything else is one query.
+    """
+    status = reported_status(now)
+    query = query.where(t.runs.c.experiment_id.in_(list(experiment_ids)), t.runs.c.lifecycle_stage.in_(list(lifecycle_stages)))
+    for comparison in parse_filter(filter_string):
+        query = query.where(_condition(comparison, status))
+    keys = parse_order_by(list(order_by or []))
+    if not keys or keys[0].entity != "metrics":
+        source, ordering = _ordering(keys, status, t.runs)
+        return [query.select_from(source).order_by(*ordering)]
+    first, rest = keys[0], keys[1:]
+    lm = t.latest_metrics
+    driver = lm.alias("order_first")
+    numeric = and_(driver.c.key == first.key, driver.c.is_nan == sa.false(), driver.c.run_uuid == t.runs.c.run_uuid)
+    source, ordering = _ordering(rest, status, _DrivingJoin(driver, t.runs, numeric))
+    value = driver.c.value.asc() if first.ascending else driver.c.value.desc()
+    with_number = query.select_from(source).order_by(value, *ordering)
+    same_key = [lm.c.run_uuid == t.runs.c.run_uuid, lm.c.key == first.key]
+    has_nan = sa.exists().where(*same_key, lm.c.is_nan == sa.true())
+    source, ordering = _ordering(rest, status, t.runs)
+    without_number = (
+        query.where(~sa.exists().where(*same_key, lm.c.is_nan == sa.false()))
+        .select_from(source)
+        .order_by(case((has_nan, 0), else_=1), *ordering)
+    )
+    return [with_number, without_number]
 
 
 def encode_page_token(offset: int) -> str:

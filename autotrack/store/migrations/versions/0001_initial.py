@@ -81,6 +81,7 @@ def upgrade() -> None:
         sa.Column("is_nan", sa.Boolean, nullable=False),
         sqlite_with_rowid=False,  # the primary key holds the row: one lookup, not two
     )
+    op.create_index("ix_latest_metrics_key_value", "latest_metrics", ["key", "is_nan", "value"])
     now = int(time.time() * 1000)
     op.bulk_insert(
         experiments,
