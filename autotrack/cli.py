@@ -29,9 +29,10 @@ class _Group(click.Group):
 
 
 def _console():
+    """A terminal's own width; piped output gets wide lines rather than wrapped ids."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200)
 
 
 def _table(title: str, *columns: str):
