@@ -38,7 +38,9 @@ _LAZY.update(
         "NotFound": "autotrack.exceptions",
     }
 )
-_SUBMODULES = ("client", "entities", "exceptions", "fluent", "tracking")
+_LAZY["autolog"] = "autotrack.autologging"
+_SUBMODULES = ("client", "entities", "exceptions", "fluent", "models", "tracking", "types")
+_INTEGRATIONS = ("sklearn", "xgboost", "lightgbm", "pytorch")  # autotrack.<lib> aliases
 
 __all__ = sorted([*_LAZY, "__version__"])
 
@@ -49,6 +51,8 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(module), name)
     elif name in _SUBMODULES:
         value = importlib.import_module(f"autotrack.{name}")
+    elif name in _INTEGRATIONS:
+        value = importlib.import_module(f"autotrack.integrations.{name}")
     else:
         raise AttributeError(f"module 'autotrack' has no attribute '{name}'")
     globals()[name] = value

@@ -1,0 +1,70 @@
+"""Model signatures: the schema of a model's inputs and outputs, inferred from data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from autotrack.exceptions import InvalidInput
+from autotrack.types.schema import ColSpec, DataType, Schema, TensorSpec
+
+__all__ = ["ModelSignature", "infer_signature"]
+
+
+@dataclass(frozen=True)
+class ModelSignature:
+    inputs: Schema
+    outputs: Schema | None = None
+
+    def to_dict(self) -> dict:
+        """MLflow's MLmodel form: each schema as a JSON string."""
+        return {"inputs": self.inputs.to_json(), "outputs": self.outputs.to_json() if self.outputs else None}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ModelSignature":
+        outputs = data.get("outputs")
+        return cls(Schema.from_json(data["inputs"]), Schema.from_json(outputs) if outputs else None)
+
+
+_KIND_TO_TYPE = {"b": DataType.boolean, "O": DataType.string, "U": DataType.string, "S": DataType.binary,
+                 "M": DataType.datetime}
+
+
+def _column_type(dtype: Any, values: Any = None) -> str:
+    import numpy as np
+
+    dtype = np.dtype(dtype) if not hasattr(dtype, "kind") else dtype
+    if dtype.kind in "iu":
+        return DataType.long if dtype.itemsize > 4 or dtype.kind == "u" and dtype.itemsize == 4 else DataType.integer
+    if dtype.kind == "f":
+        return DataType.double if dtype.itemsize > 4 else DataType.float
+    if dtype.kind == "O" and values is not None and len(values) and isinstance(values[0], bytes):
+        return DataType.binary
+    if dtype.kind in _KIND_TO_TYPE:
+        return _KIND_TO_TYPE[dtype.kind]
+    if str(dtype) in ("string", "str"):
+        return DataType.string
+    raise InvalidInput(f"Cannot infer a column type for dtype {dtype}.")
+
+
+def _schema(data: Any) -> Schema:
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        return Schema([ColSpec(_column_type(data[c].dtype, data[c].values), str(c)) for c in data.columns])
+    if isinstance(data, pd.Series):
+        return Schema([ColSpec(_column_type(data.dtype, data.values), None if data.name is None else str(data.name))])
+    if isinstance(data, dict):
+        return Schema([ColSpec(_column_type(np.asarray(v).dtype, np.asarray(v)), str(k)) for k, v in data.items()])
+    if hasattr(data, "detach") and hasattr(data, "numpy"):  # a torch tensor
+        data = data.detach().cpu().numpy()
+    array = np.asarray(data)
+    if array.dtype.kind == "O":
+        raise InvalidInput("Cannot infer a tensor schema for an object array: pass a DataFrame or a numeric array.")
+    return Schema([TensorSpec(array.dtype.name, (-1, *array.shape[1:]))])
+
+
+def infer_signature(model_input: Any, model_output: Any = None) -> ModelSignature:
+    """A signature from example inputs (and outputs): DataFrames give columns, arrays give tensors."""
+    return ModelSignature(_schema(model_input), None if model_output is None else _schema(model_output))

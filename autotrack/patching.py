@@ -1,0 +1,66 @@
+"""The one registry that owns every patch autologging applies.
+
+`apply` records the original attribute exactly as it was in the owner's
+`__dict__` (function, staticmethod, property...), `revert(integration)`
+puts every original of that integration back, in reverse order, so that
+`Estimator.fit is original` holds again. Re-applying an integration first
+reverts it, which makes `autolog()` idempotent.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+__all__ = ["Patch", "PatchRegistry", "registry"]
+
+
+@dataclass(frozen=True)
+class Patch:
+    integration: str
+    owner: Any  # a class or a module
+    name: str
+    original: Any  # the raw attribute from owner.__dict__
+    had_own: bool  # False: the attribute was inherited, so revert deletes ours
+
+
+class PatchRegistry:
+    def __init__(self) -> None:
+        self._patches: list[Patch] = []
+        self._lock = threading.RLock()
+
+    def apply(self, integration: str, owner: Any, name: str, wrap: Callable[[Callable], Callable]) -> None:
+        """Replace `owner.name` by `wrap(original)`; the wrapper looks like the original."""
+        with self._lock:
+            if any(p.owner is owner and p.name == name for p in self._patches):
+                return  # one patch per attribute: the first integration to claim it owns it
+            had_own = name in vars(owner)
+            raw = vars(owner)[name] if had_own else getattr(owner, name)
+            function = raw.__func__ if isinstance(raw, (staticmethod, classmethod)) else raw
+            wrapper = functools.wraps(function)(wrap(function))
+            wrapper.__autotrack_original__ = function
+            if isinstance(raw, staticmethod):
+                wrapper = staticmethod(wrapper)
+            elif isinstance(raw, classmethod):
+                wrapper = classmethod(wrapper)
+            setattr(owner, name, wrapper)
+            self._patches.append(Patch(integration, owner, name, raw, had_own))
+
+    def revert(self, integration: str) -> None:
+        with self._lock:
+            mine = [p for p in self._patches if p.integration == integration]
+            for patch in reversed(mine):
+                if patch.had_own:
+                    setattr(patch.owner, patch.name, patch.original)
+                else:
+                    delattr(patch.owner, patch.name)
+            self._patches = [p for p in self._patches if p.integration != integration]
+
+    def patched(self, integration: str | None = None) -> list[Patch]:
+        with self._lock:
+            return [p for p in self._patches if integration is None or p.integration == integration]
+
+
+registry = PatchRegistry()

@@ -1,0 +1,217 @@
+"""scikit-learn: autologging of every estimator's fit, and the sklearn model flavor.
+
+Patched: `fit`, `fit_transform` and `fit_predict` of every scikit-learn
+estimator, where each is defined (so `RandomForestClassifier.fit` means
+`BaseForest.fit`), including estimators whose modules are imported later.
+Logged before the call: `get_params(deep=True)` and the estimator's name and
+class; after it: training metrics on the training data, the fitted model with
+its signature, and for hyperparameter searches the best candidate, the
+`cv_results_` table and one child run per top candidate.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import warnings
+from pathlib import Path
+from typing import Any
+
+from autotrack import autologging
+from autotrack.autologging import AutologSettings, Call
+from autotrack.exceptions import AutotrackWarning, InvalidInput
+from autotrack.models import model as models
+
+__all__ = ["autolog", "load_model", "log_model", "save_model"]
+
+FLAVOR = "sklearn"
+MODEL_FILE = "model.pkl"
+TRAINING_METHODS = ("fit", "fit_transform", "fit_predict")
+MAX_PARAM_CHARS = 500
+
+
+def _sklearn():
+    try:
+        import sklearn
+    except ImportError:
+        raise InvalidInput('scikit-learn is not installed: pip install "autotrack[sklearn]"') from None
+    return sklearn
+
+
+# -- the model flavor -----------------------------------------------------
+def save_model(sk_model: Any, path: str | os.PathLike, *, signature=None, input_example=None,
+               pip_requirements=None, run_id: str | None = None, artifact_path: str | None = None) -> models.Model:
+    sklearn = _sklearn()
+
+    def write(folder: Path) -> dict:
+        with open(folder / MODEL_FILE, "wb") as handle:
+            pickle.dump(sk_model, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        return {"pickled_model": MODEL_FILE, "model_path": MODEL_FILE, "sklearn_version": sklearn.__version__,
+                "serialization_format": "pickle"}
+
+    return models.save_model(path, write, FLAVOR, ["scikit-learn", "numpy", "scipy"], signature=signature,
+                             input_example=input_example, pip_requirements=pip_requirements,
+                             pyfunc_loader=__name__, run_id=run_id, artifact_path=artifact_path)
+
+
+def log_model(sk_model: Any, artifact_path: str = "model", *, signature=None, input_example=None,
+              pip_requirements=None) -> models.ModelInfo:
+    return models.log_model(
+        lambda path, **kw: save_model(sk_model, path, signature=signature, input_example=input_example,
+                                      pip_requirements=pip_requirements, **kw),
+        artifact_path,
+    )
+
+
+def load_model(model_uri: str) -> Any:
+    path = models.model_local_path(model_uri)
+    config = models.Model.load(path).flavor(FLAVOR, model_uri)
+    with open(Path(path) / config["pickled_model"], "rb") as handle:
+        return pickle.load(handle)
+
+
+# -- autologging ----------------------------------------------------------
+def autolog(log_models: bool = True, log_input_examples: bool = False, log_model_signatures: bool = True,
+            log_post_training_metrics: bool = True, max_tuning_runs: int | None = 5, disable: bool = False,
+            exclusive: bool = False, silent: bool = False, extra_tags: dict | None = None) -> None:
+    """Autolog scikit-learn only; `disable=True` restores the original methods."""
+    settings = AutologSettings(log_models, log_input_examples, log_model_signatures, log_post_training_metrics,
+                               max_tuning_runs, exclusive, silent, dict(extra_tags or {}))
+    autologging.configure("sklearn", settings, disable, explicit=True)
+
+
+def patch(settings: AutologSettings) -> None:
+    _patch_loaded_estimators(settings)
+    autologging.on_submodule_import("sklearn", "sklearn", lambda: _patch_loaded_estimators(settings))
+
+
+def _patch_loaded_estimators(settings: AutologSettings) -> None:
+    from sklearn.base import BaseEstimator
+
+    seen, stack = set(), [BaseEstimator]
+    while stack:
+        for cls in stack.pop().__subclasses__():
+            if cls in seen:
+                continue
+            seen.add(cls)
+            stack.append(cls)
+            if not cls.__module__.startswith("sklearn."):
+                continue
+            for name in TRAINING_METHODS:
+                owner = next((c for c in cls.__mro__ if name in vars(c)), None)
+                if owner is not None and owner is not object:
+                    autologging.patch_training("sklearn", owner, name, settings, _before, _after)
+
+
+def _data(call: Call) -> tuple[Any, Any]:
+    args = call.args[1:]
+    X = args[0] if args else call.kwargs.get("X")
+    y = args[1] if len(args) > 1 else call.kwargs.get("y")
+    return X, y
+
+
+def _before(call: Call) -> None:
+    from autotrack import fluent
+    from autotrack.entities import Param, RunTag
+
+    estimator = call.target
+    params = []
+    for key, value in estimator.get_params(deep=True).items():
+        text = str(value)
+        if len(text) > MAX_PARAM_CHARS:
+            warnings.warn(f"autotrack: param '{key}' truncated to {MAX_PARAM_CHARS} characters.", AutotrackWarning)
+            text = text[: MAX_PARAM_CHARS - 3] + "..."
+        params.append(Param(key, text))
+    tags = [RunTag("estimator_name", type(estimator).__name__),
+            RunTag("estimator_class", f"{type(estimator).__module__}.{type(estimator).__qualname__}")]
+    fluent._get_client().log_batch(call.run_id, params=params, tags=tags)
+
+
+def _after(call: Call, result: Any) -> None:
+    from autotrack import fluent
+
+    estimator, client = call.target, fluent._get_client()
+    X, y = _data(call)
+    predictions = None
+    if y is not None and hasattr(estimator, "predict"):
+        predictions = estimator.predict(X)
+        for key, value in training_metrics(estimator, X, y, predictions).items():
+            client.log_metric(call.run_id, key, value)
+    if hasattr(estimator, "cv_results_"):
+        _log_search(call, estimator)
+    if call.settings.log_models and X is not None:
+        signature = None
+        if call.settings.log_model_signatures:
+            from autotrack.models.signature import infer_signature
+
+            signature = autologging.safely(call.settings, "sklearn", lambda: infer_signature(X, predictions))
+        example = _head(X) if call.settings.log_input_examples else None
+        log_model(estimator, "model", signature=signature, input_example=example)
+
+
+def _head(X: Any, rows: int = 5) -> Any:
+    return X.iloc[:rows] if hasattr(X, "iloc") else X[:rows]
+
+
+def training_metrics(estimator: Any, X: Any, y: Any, predictions: Any) -> dict[str, float]:
+    """MLflow's training metric names for classifiers and regressors."""
+    import numpy as np
+    from sklearn import metrics
+    from sklearn.base import is_classifier, is_regressor
+
+    out: dict[str, float] = {}
+    if is_classifier(estimator):
+        out["training_accuracy_score"] = metrics.accuracy_score(y, predictions)
+        precision, recall, f1, _ = metrics.precision_recall_fscore_support(y, predictions, average="weighted",
+                                                                          zero_division=0)
+        out.update(training_precision_score=precision, training_recall_score=recall, training_f1_score=f1)
+        if hasattr(estimator, "predict_proba"):
+            proba = estimator.predict_proba(X)
+            classes = estimator.classes_
+            out["training_log_loss"] = metrics.log_loss(y, proba, labels=classes)
+            if len(classes) == 2:
+                out["training_roc_auc"] = metrics.roc_auc_score(y, proba[:, 1])
+            else:
+                out["training_roc_auc"] = metrics.roc_auc_score(y, proba, multi_class="ovr", average="weighted",
+                                                                labels=classes)
+        out["training_score"] = out["training_accuracy_score"]
+    elif is_regressor(estimator):
+        mse = metrics.mean_squared_error(y, predictions)
+        out.update(training_mean_squared_error=mse, training_root_mean_squared_error=float(np.sqrt(mse)),
+                   training_mean_absolute_error=metrics.mean_absolute_error(y, predictions),
+                   training_r2_score=metrics.r2_score(y, predictions))
+        out["training_score"] = out["training_r2_score"]
+    return {k: float(v) for k, v in out.items()}
+
+
+def _log_search(call: Call, search: Any) -> None:
+    """A hyperparameter search: best candidate on the parent, top candidates as child runs."""
+    import numpy as np
+    import pandas as pd
+
+    from autotrack import fluent
+    from autotrack.entities import Metric, Param, RunStatus
+    from autotrack.system_tags import PARENT_RUN_ID
+
+    client = fluent._get_client()
+    results = search.cv_results_
+    if hasattr(search, "best_params_"):
+        client.log_batch(call.run_id, params=[Param(f"best_{k}", v) for k, v in search.best_params_.items()])
+        client.log_metric(call.run_id, "best_cv_score", search.best_score_)
+    client.log_text(call.run_id, pd.DataFrame(results).to_csv(index=False), "cv_results.csv")
+    if call.settings.log_models and hasattr(search, "best_estimator_"):
+        log_model(search.best_estimator_, "best_estimator")
+    ranks = np.asarray(results["rank_test_score"] if "rank_test_score" in results else [])
+    limit = len(ranks) if call.settings.max_tuning_runs is None else call.settings.max_tuning_runs
+    experiment_id = client.get_run(call.run_id).info.experiment_id
+    for index in np.argsort(ranks, kind="stable")[:limit]:
+        child = client.create_run(experiment_id, tags={PARENT_RUN_ID: call.run_id})
+        metrics = [Metric(key, float(results[key][index]), 0, 0) for key in results
+                   if key.startswith(("mean_", "std_", "rank_")) and np.isscalar(results[key][index])]
+        params = [Param(k, v) for k, v in results["params"][index].items()]
+        client.log_batch(child.info.run_id, metrics=metrics, params=params)
+        client.set_terminated(child.info.run_id, RunStatus.FINISHED)
+
+
+# pyfunc hook for later issues: the loader of the python_function flavor
+_load_pyfunc = load_model
