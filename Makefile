@@ -18,6 +18,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py
+	$(BIN)/python examples/sklearn_autolog.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

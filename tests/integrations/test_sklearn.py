@@ -1,0 +1,217 @@
+"""scikit-learn autologging and flavor, on real small models."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from sklearn.base import clone
+from sklearn.datasets import make_classification, make_regression
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+import autotrack
+from autotrack.entities import RunStatus
+from autotrack.exceptions import AutotrackWarning
+
+
+@pytest.fixture
+def classification():
+    return make_classification(n_samples=300, n_features=6, n_informative=4, random_state=0)
+
+
+def test_fit_logs_params_metrics_tags_and_model(classification):
+    X, y = classification
+    autotrack.autolog()
+    model = LogisticRegression(C=0.5, max_iter=300).fit(X, y)
+    run = autotrack.last_active_run()
+    assert run.info.status == RunStatus.FINISHED
+    assert run.data.params["C"] == "0.5" and run.data.params["max_iter"] == "300"
+    assert run.data.tags["estimator_name"] == "LogisticRegression"
+    assert run.data.tags["estimator_class"] == "sklearn.linear_model._logistic.LogisticRegression"
+    expected = {"training_accuracy_score", "training_precision_score", "training_recall_score", "training_f1_score",
+                "training_log_loss", "training_roc_auc", "training_score"}
+    assert expected <= set(run.data.metrics)
+    assert run.data.metrics["training_accuracy_score"] == pytest.approx(model.score(X, y))
+    loaded = autotrack.sklearn.load_model(f"runs:/{run.info.run_id}/model")
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_regressor_metrics(classification):
+    X, y = make_regression(n_samples=200, n_features=4, noise=0.1, random_state=0)
+    autotrack.autolog(log_models=False)
+    model = LinearRegression().fit(X, y)
+    metrics = autotrack.last_active_run().data.metrics
+    assert metrics["training_r2_score"] == pytest.approx(model.score(X, y))
+    assert metrics["training_root_mean_squared_error"] == pytest.approx(np.sqrt(metrics["training_mean_squared_error"]))
+    assert autotrack.Client().list_artifacts(autotrack.last_active_run().info.run_id) == []
+
+
+def test_results_and_exceptions_are_unchanged(classification):
+    X, y = classification
+    plain = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)
+    with pytest.raises(ValueError) as plain_error:
+        LogisticRegression().fit(X, y[:-5])
+    autotrack.autolog()
+    logged = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(plain.predict_proba(X), logged.predict_proba(X))
+    with pytest.raises(ValueError) as logged_error:
+        LogisticRegression().fit(X, y[:-5])
+    assert str(logged_error.value) == str(plain_error.value)
+    assert autotrack.last_active_run().info.status == RunStatus.FAILED
+
+
+def test_disable_restores_the_original_functions(classification):
+    original_fit = LogisticRegression.fit
+    original_forest_fit = RandomForestClassifier.fit
+    autotrack.autolog()
+    assert LogisticRegression.fit is not original_fit
+    autotrack.sklearn.autolog(disable=True)
+    assert LogisticRegression.fit is original_fit
+    assert RandomForestClassifier.fit is original_forest_fit
+    autotrack.autolog()  # an explicit per-library disable wins over the global switch
+    assert LogisticRegression.fit is original_fit
+    autotrack.sklearn.autolog()
+    assert LogisticRegression.fit is not original_fit
+    autotrack.autolog(disable=True)
+    assert LogisticRegression.fit is original_fit
+
+
+def test_autolog_twice_is_idempotent(classification):
+    X, y = classification
+    autotrack.autolog()
+    autotrack.autolog(log_models=False)
+    LogisticRegression().fit(X, y)
+    runs = autotrack.search_runs(output_format="list")
+    assert len(runs) == 1
+    assert autotrack.Client().list_artifacts(runs[0].info.run_id) == []
+
+
+def test_inside_a_user_run_and_exclusive(classification):
+    X, y = classification
+    autotrack.autolog(log_models=False)
+    with autotrack.start_run() as run:
+        LogisticRegression().fit(X, y)
+        assert autotrack.active_run().info.run_id == run.info.run_id  # not ended by autolog
+    assert "training_score" in autotrack.get_run(run.info.run_id).data.metrics
+    autotrack.autolog(log_models=False, exclusive=True)
+    with autotrack.start_run() as user_run:
+        LogisticRegression().fit(X, y)
+    assert autotrack.get_run(user_run.info.run_id).data.metrics == {}
+    assert len(autotrack.search_runs(output_format="list")) == 2
+
+
+def test_pipeline_is_one_run(classification):
+    X, y = classification
+    autotrack.autolog(log_models=False)
+    Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression())]).fit(X, y)
+    runs = autotrack.search_runs(output_format="list")
+    assert len(runs) == 1
+    assert runs[0].data.params["clf__C"] == "1.0"
+    assert runs[0].data.tags["estimator_name"] == "Pipeline"
+
+
+def test_grid_search_parent_and_child_runs(classification):
+    X, y = classification
+    autotrack.autolog(max_tuning_runs=3)
+    search = GridSearchCV(LogisticRegression(max_iter=300), {"C": [0.01, 0.1, 1, 10]}, cv=3).fit(X, y)
+    parent = autotrack.last_active_run()
+    assert parent.data.params["best_C"] == str(search.best_params_["C"])
+    assert parent.data.metrics["best_cv_score"] == pytest.approx(search.best_score_)
+    client = autotrack.Client()
+    paths = {f.path for f in client.list_artifacts(parent.info.run_id)}
+    assert {"cv_results.csv", "model", "best_estimator"} <= paths
+    table = pd.read_csv(client.download_artifacts(parent.info.run_id, "cv_results.csv"))
+    assert len(table) == 4
+    children = autotrack.search_runs(filter_string=f"tags.autotrack.parentRunId = '{parent.info.run_id}'",
+                                     output_format="list")
+    assert len(children) == 3
+    assert {c.data.metrics["rank_test_score"] for c in children} == {1.0, 2.0, 3.0}
+    assert all("C" in c.data.params and "mean_test_score" in c.data.metrics for c in children)
+    all_runs = autotrack.search_runs(output_format="list")
+    assert len(all_runs) == 4  # the 12 inner fits did not make runs of their own
+
+
+def test_logging_failure_is_one_warning_and_training_goes_on(classification):
+    X, y = classification
+    autotrack.autolog()
+    autotrack.set_tracking_uri("s3://nowhere/runs")  # every logging step fails
+    with pytest.warns(AutotrackWarning, match="sklearn autologging skipped"):
+        model = LogisticRegression().fit(X, y)
+    assert model.predict(X).shape == (300,)
+    autotrack.autolog(silent=True)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        LogisticRegression().fit(X, y)  # silent: no warning at all
+
+
+def test_patched_estimators_pickle_clone_and_run_in_joblib_processes(classification):
+    X, y = classification
+    from joblib import Parallel, delayed
+
+    autotrack.autolog(log_models=False)
+    model = LogisticRegression().fit(X, y)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+    assert clone(model).get_params() == model.get_params()
+    fitted = Parallel(n_jobs=2, backend="loky")(delayed(_fit)(X, y, c) for c in (0.1, 1.0))
+    assert [m.C for m in fitted] == [0.1, 1.0]
+
+
+def _fit(X, y, c):
+    return LogisticRegression(C=c).fit(X, y)
+
+
+def test_libraries_imported_after_autolog_are_patched(tmp_path):
+    script = textwrap.dedent(
+        """
+        import sys, autotrack
+        autotrack.autolog(log_models=False)
+        assert "sklearn" not in sys.modules
+        from sklearn.datasets import make_classification
+        from sklearn.tree import DecisionTreeClassifier
+        X, y = make_classification(n_samples=100, random_state=0)
+        DecisionTreeClassifier().fit(X, y)
+        run = autotrack.last_active_run()
+        print(run.data.tags["estimator_name"], run.data.metrics["training_accuracy_score"])
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTRACK_")}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["DecisionTreeClassifier", "1.0"]
+
+
+def test_save_log_and_load_model_with_signature(tmp_path, classification):
+    X, y = classification
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    model = LogisticRegression().fit(frame, y)
+    with autotrack.start_run():
+        info = autotrack.sklearn.log_model(model, "clf", input_example=frame.head(3))
+    assert info.model_uri.endswith("/clf") and info.model_uri.startswith("runs:/")
+    assert [c.name for c in info.signature.inputs.inputs] == [f"f{i}" for i in range(6)]
+    loaded = autotrack.sklearn.load_model(info.model_uri)
+    np.testing.assert_array_equal(loaded.predict(frame), model.predict(frame))
+    local = tmp_path / "saved"
+    autotrack.sklearn.save_model(model, local)
+    mlmodel = yaml.safe_load((local / "MLmodel").read_text())
+    assert mlmodel["flavors"]["sklearn"]["pickled_model"] == "model.pkl"
+    assert mlmodel["flavors"]["python_function"]["loader_module"] == "autotrack.integrations.sklearn"
+    import sklearn
+
+    assert f"scikit-learn=={sklearn.__version__}" in (local / "requirements.txt").read_text().splitlines()
+    np.testing.assert_array_equal(autotrack.sklearn.load_model(str(local)).predict(frame), model.predict(frame))
+    with pytest.raises(autotrack.InvalidInput, match="not empty"):
+        autotrack.sklearn.save_model(model, local)
