@@ -141,6 +141,35 @@ def patch_training(
     registry.apply(integration, owner, name, wrap)
 
 
+def patch_subclasses(
+    integration: str,
+    base: type,
+    names: tuple[str, ...],
+    settings: AutologSettings,
+    before: Callable[[Call], None] | None = None,
+    after: Callable[[Call, Any], None] | None = None,
+    module_prefix: str = "",
+) -> None:
+    """Patch `names` of `base` and of every subclass (from modules under `module_prefix`) where defined.
+
+    `RandomForestClassifier.fit` is `BaseForest.fit`, so the owner that defines a method is patched,
+    once; subclasses that override it get their own patch.
+    """
+    seen, stack = set(), [base]
+    while stack:
+        cls = stack.pop()
+        stack.extend(c for c in cls.__subclasses__() if c not in seen)
+        if cls in seen:
+            continue
+        seen.add(cls)
+        if not cls.__module__.startswith(module_prefix):
+            continue
+        for name in names:
+            owner = next((c for c in cls.__mro__ if name in vars(c)), None)
+            if owner is not None and owner is not object:
+                patch_training(integration, owner, name, settings, before, after)
+
+
 # -- turning integrations on and off --------------------------------------
 def configure(integration: str, settings: AutologSettings, disable: bool, explicit: bool) -> None:
     """Turn one integration on (re-patching with new settings) or off, now or when imported."""

@@ -88,19 +88,8 @@ def patch(settings: AutologSettings) -> None:
 def _patch_loaded_estimators(settings: AutologSettings) -> None:
     from sklearn.base import BaseEstimator
 
-    seen, stack = set(), [BaseEstimator]
-    while stack:
-        for cls in stack.pop().__subclasses__():
-            if cls in seen:
-                continue
-            seen.add(cls)
-            stack.append(cls)
-            if not cls.__module__.startswith("sklearn."):
-                continue
-            for name in TRAINING_METHODS:
-                owner = next((c for c in cls.__mro__ if name in vars(c)), None)
-                if owner is not None and owner is not object:
-                    autologging.patch_training("sklearn", owner, name, settings, _before, _after)
+    autologging.patch_subclasses("sklearn", BaseEstimator, TRAINING_METHODS, settings, _before, _after,
+                                 module_prefix="sklearn.")
 
 
 def _data(call: Call) -> tuple[Any, Any]:

@@ -1,0 +1,52 @@
+"""What the gradient-boosting integrations (XGBoost, LightGBM) log the same way."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any, Mapping
+
+from autotrack.entities import Metric, Param
+
+__all__ = ["log_eval_history", "log_feature_importance", "log_params"]
+
+
+def _client():
+    from autotrack import fluent
+
+    return fluent._get_client()
+
+
+def log_params(run_id: str, params: Mapping[str, Any]) -> None:
+    _client().log_batch(run_id, params=[Param(str(k), v) for k, v in params.items() if v is not None])
+
+
+def log_eval_history(run_id: str, history: Mapping[str, Mapping[str, list]], separator: str = "-") -> None:
+    """Every eval set's metrics at every iteration, as `<eval><sep><metric>` histories, in one write."""
+    now = int(time.time() * 1000)
+    metrics = [
+        Metric(f"{data_name}{separator}{metric_name}", float(value[0] if isinstance(value, tuple) else value), now, step)
+        for data_name, by_metric in history.items()
+        for metric_name, values in by_metric.items()
+        for step, value in enumerate(values)
+    ]
+    if metrics:
+        _client().log_batch(run_id, metrics=metrics)
+
+
+def log_feature_importance(run_id: str, kind: str, importance: Mapping[str, float]) -> None:
+    """As JSON always; as a PNG bar chart when the program already uses matplotlib (importing it costs ~0.3 s)."""
+    client = _client()
+    ordered = dict(sorted(((str(k), float(v)) for k, v in importance.items()), key=lambda kv: -kv[1]))
+    client.log_text(run_id, json.dumps(ordered, indent=2), f"feature_importance_{kind}.json")
+    if "matplotlib" in sys.modules and ordered:
+        import matplotlib.figure
+
+        figure = matplotlib.figure.Figure(figsize=(6, 0.25 * min(len(ordered), 40) + 1))
+        axis = figure.subplots()
+        names = list(ordered)[:40][::-1]
+        axis.barh(names, [ordered[n] for n in names])
+        axis.set_title(f"Feature importance ({kind})")
+        figure.tight_layout()
+        client.log_figure(run_id, figure, f"feature_importance_{kind}.png")

@@ -1,0 +1,146 @@
+"""LightGBM: autologging of `lightgbm.train`, `lightgbm.cv` and the scikit-learn API, and the flavor.
+
+Patched: `lightgbm.train`, `lightgbm.cv` and `LGBMModel.fit` (LGBMClassifier,
+LGBMRegressor, ...). Logged: every param with `num_boost_round`; each valid
+set's metrics at every iteration (`valid_0-binary_logloss`,
+`<name>-<metric>`; for cv, `<metric>-mean` and `<metric>-stdv`);
+`best_iteration`; split and gain feature importance as JSON (PNG when
+matplotlib is in use); the model in LightGBM's text format.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from autotrack import autologging
+from autotrack.autologging import AutologSettings, Call
+from autotrack.exceptions import InvalidInput
+from autotrack.integrations import _boosting
+from autotrack.models import model as models
+
+__all__ = ["autolog", "load_model", "log_model", "save_model"]
+
+FLAVOR = "lightgbm"
+MODEL_FILE = "model.txt"
+
+
+def _lightgbm():
+    try:
+        import lightgbm
+    except ImportError:
+        raise InvalidInput('LightGBM is not installed: pip install "autotrack[lightgbm]"') from None
+    return lightgbm
+
+
+# -- the model flavor -----------------------------------------------------
+def save_model(lgb_model: Any, path: str | os.PathLike, *, signature=None, input_example=None,
+               pip_requirements=None, run_id: str | None = None, artifact_path: str | None = None) -> models.Model:
+    """A Booster, or a scikit-learn API model (its booster is saved, its class recorded)."""
+    lightgbm = _lightgbm()
+    booster = lgb_model.booster_ if hasattr(lgb_model, "booster_") else lgb_model
+
+    def write(folder: Path) -> dict:
+        booster.save_model(str(folder / MODEL_FILE))
+        return {"data": MODEL_FILE, "model_path": MODEL_FILE, "model_class": f"{type(lgb_model).__module__}.{type(lgb_model).__name__}",
+                "lgb_version": lightgbm.__version__}
+
+    return models.save_model(path, write, FLAVOR, ["lightgbm", "numpy", "scipy"], signature=signature,
+                             input_example=input_example, pip_requirements=pip_requirements,
+                             pyfunc_loader=__name__, run_id=run_id, artifact_path=artifact_path)
+
+
+def log_model(lgb_model: Any, artifact_path: str = "model", *, signature=None, input_example=None,
+              pip_requirements=None) -> models.ModelInfo:
+    return models.log_model(
+        lambda path, **kw: save_model(lgb_model, path, signature=signature, input_example=input_example,
+                                      pip_requirements=pip_requirements, **kw),
+        artifact_path,
+    )
+
+
+def load_model(model_uri: str) -> Any:
+    """A `lightgbm.Booster` read from the model's text file."""
+    lightgbm = _lightgbm()
+    path = models.model_local_path(model_uri)
+    config = models.Model.load(path).flavor(FLAVOR, model_uri)
+    return lightgbm.Booster(model_file=str(Path(path) / config["data"]))
+
+
+# -- autologging ----------------------------------------------------------
+def autolog(log_models: bool = True, log_input_examples: bool = False, log_model_signatures: bool = True,
+            log_post_training_metrics: bool = True, max_tuning_runs: int | None = 5, disable: bool = False,
+            exclusive: bool = False, silent: bool = False, extra_tags: dict | None = None) -> None:
+    """Autolog LightGBM only; `disable=True` restores the original functions."""
+    settings = AutologSettings(log_models, log_input_examples, log_model_signatures, log_post_training_metrics,
+                               max_tuning_runs, exclusive, silent, dict(extra_tags or {}))
+    autologging.configure("lightgbm", settings, disable, explicit=True)
+
+
+def patch(settings: AutologSettings) -> None:
+    import lightgbm
+
+    autologging.patch_training("lightgbm", lightgbm, "train", settings, _before_train, _after_train)
+    autologging.patch_training("lightgbm", lightgbm, "cv", settings, _before_train, _after_cv)
+    autologging.patch_subclasses("lightgbm", lightgbm.LGBMModel, ("fit",), settings, _before_fit, _after_fit,
+                                 module_prefix="lightgbm")
+
+
+def _record(call: Call) -> None:
+    """Add LightGBM's own `record_evaluation` callback to the user's callbacks (a copy of the list)."""
+    import lightgbm
+
+    history: dict = {}
+    call.kwargs["callbacks"] = [*(call.kwargs.get("callbacks") or []), lightgbm.record_evaluation(history)]
+    call.state["history"] = history
+
+
+def _before_train(call: Call) -> None:
+    params = dict(call.args[0] if call.args else call.kwargs.get("params") or {})
+    params["num_boost_round"] = call.args[2] if len(call.args) > 2 else call.kwargs.get("num_boost_round", 100)
+    _boosting.log_params(call.run_id, params)
+    if len(call.args) <= 9:  # callbacks not given positionally
+        _record(call)
+
+
+def _after_train(call: Call, booster: Any) -> None:
+    _boosting.log_eval_history(call.run_id, call.state.get("history", {}))
+    _log_booster_results(call, booster, booster)
+
+
+def _after_cv(call: Call, results: dict) -> None:
+    from autotrack import fluent
+
+    client = fluent._get_client()
+    for key, values in results.items():
+        if isinstance(values, list):
+            name = key.replace(" ", "-")  # "valid binary_logloss-mean" -> "valid-binary_logloss-mean"
+            for step, value in enumerate(values):
+                client.log_metric(call.run_id, name, float(value), step=step)
+
+
+def _before_fit(call: Call) -> None:
+    params = call.target.get_params()
+    _boosting.log_params(call.run_id, params)
+    _record(call)
+
+
+def _after_fit(call: Call, model: Any) -> None:
+    _boosting.log_eval_history(call.run_id, call.state.get("history", {}))
+    _log_booster_results(call, model.booster_, model)
+
+
+def _log_booster_results(call: Call, booster: Any, model: Any) -> None:
+    from autotrack import fluent
+
+    if booster.best_iteration:
+        fluent._get_client().log_metric(call.run_id, "best_iteration", float(booster.best_iteration))
+    names = booster.feature_name()
+    for kind in ("split", "gain"):
+        _boosting.log_feature_importance(call.run_id, kind, dict(zip(names, booster.feature_importance(kind))))
+    if call.settings.log_models:
+        log_model(model, "model")
+
+
+_load_pyfunc = load_model

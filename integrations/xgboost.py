@@ -1,0 +1,141 @@
+"""XGBoost: autologging of `xgboost.train` and the scikit-learn API, and the xgboost flavor.
+
+Patched: `xgboost.train` and `XGBModel.fit` (XGBClassifier, XGBRegressor, ...).
+Logged: every booster param with `num_boost_round` and early stopping
+settings; each eval set's metrics at every iteration (`validation_0-logloss`,
+`<evalname>-<metric>`); `best_iteration` and `best_score`; feature importance
+as JSON (and PNG when matplotlib is in use); the model in XGBoost's own UBJSON
+format, never pickle.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from autotrack import autologging
+from autotrack.autologging import AutologSettings, Call
+from autotrack.exceptions import InvalidInput
+from autotrack.integrations import _boosting
+from autotrack.models import model as models
+
+__all__ = ["autolog", "load_model", "log_model", "save_model"]
+
+FLAVOR = "xgboost"
+MODEL_FILE = "model.ubj"
+
+
+def _xgboost():
+    try:
+        import xgboost
+    except ImportError:
+        raise InvalidInput('XGBoost is not installed: pip install "autotrack[xgboost]"') from None
+    return xgboost
+
+
+# -- the model flavor -----------------------------------------------------
+def save_model(xgb_model: Any, path: str | os.PathLike, *, signature=None, input_example=None,
+               pip_requirements=None, run_id: str | None = None, artifact_path: str | None = None) -> models.Model:
+    """A Booster or a scikit-learn API model, saved with its own `save_model` (UBJSON)."""
+    xgboost = _xgboost()
+
+    def write(folder: Path) -> dict:
+        xgb_model.save_model(str(folder / MODEL_FILE))
+        return {"data": MODEL_FILE, "model_path": MODEL_FILE, "model_class": f"{type(xgb_model).__module__}.{type(xgb_model).__name__}",
+                "model_format": "ubj", "xgb_version": xgboost.__version__}
+
+    return models.save_model(path, write, FLAVOR, ["xgboost", "numpy", "scipy"], signature=signature,
+                             input_example=input_example, pip_requirements=pip_requirements,
+                             pyfunc_loader=__name__, run_id=run_id, artifact_path=artifact_path)
+
+
+def log_model(xgb_model: Any, artifact_path: str = "model", *, signature=None, input_example=None,
+              pip_requirements=None) -> models.ModelInfo:
+    return models.log_model(
+        lambda path, **kw: save_model(xgb_model, path, signature=signature, input_example=input_example,
+                                      pip_requirements=pip_requirements, **kw),
+        artifact_path,
+    )
+
+
+def load_model(model_uri: str) -> Any:
+    """The model as it was logged: a Booster, or the scikit-learn API class it came from."""
+    import importlib
+
+    _xgboost()
+    path = models.model_local_path(model_uri)
+    config = models.Model.load(path).flavor(FLAVOR, model_uri)
+    module_name, _, class_name = config["model_class"].rpartition(".")
+    if not module_name.startswith("xgboost"):
+        raise InvalidInput(f"Unexpected XGBoost model class '{config['model_class']}' in {model_uri}.")
+    model = getattr(importlib.import_module(module_name), class_name)()
+    model.load_model(str(Path(path) / config["data"]))
+    return model
+
+
+# -- autologging ----------------------------------------------------------
+def autolog(log_models: bool = True, log_input_examples: bool = False, log_model_signatures: bool = True,
+            log_post_training_metrics: bool = True, max_tuning_runs: int | None = 5, disable: bool = False,
+            exclusive: bool = False, silent: bool = False, extra_tags: dict | None = None) -> None:
+    """Autolog XGBoost only; `disable=True` restores the original functions."""
+    settings = AutologSettings(log_models, log_input_examples, log_model_signatures, log_post_training_metrics,
+                               max_tuning_runs, exclusive, silent, dict(extra_tags or {}))
+    autologging.configure("xgboost", settings, disable, explicit=True)
+
+
+def patch(settings: AutologSettings) -> None:
+    import xgboost
+
+    autologging.patch_training("xgboost", xgboost, "train", settings, _before_train, _after_train)
+    autologging.patch_subclasses("xgboost", xgboost.XGBModel, ("fit",), settings, _before_fit, _after_fit,
+                                 module_prefix="xgboost")
+
+
+def _train_argument(call: Call, name: str, position: int, default: Any = None) -> Any:
+    return call.args[position] if len(call.args) > position else call.kwargs.get(name, default)
+
+
+def _before_train(call: Call) -> None:
+    params = dict(_train_argument(call, "params", 0) or {})
+    params["num_boost_round"] = _train_argument(call, "num_boost_round", 2, 10)
+    params["early_stopping_rounds"] = call.kwargs.get("early_stopping_rounds")
+    params["maximize"] = call.kwargs.get("maximize")
+    _boosting.log_params(call.run_id, params)
+    if call.kwargs.get("evals_result") is None:
+        call.kwargs["evals_result"] = {}  # filled by xgboost.train; read back after
+    call.state["history"] = call.kwargs["evals_result"]
+
+
+def _after_train(call: Call, booster: Any) -> None:
+    _boosting.log_eval_history(call.run_id, call.state["history"])
+    _log_booster_results(call, booster, booster)
+
+
+def _before_fit(call: Call) -> None:
+    params = call.target.get_xgb_params()
+    params["n_estimators"] = call.target.n_estimators
+    params["early_stopping_rounds"] = call.target.early_stopping_rounds
+    _boosting.log_params(call.run_id, params)
+
+
+def _after_fit(call: Call, model: Any) -> None:
+    _boosting.log_eval_history(call.run_id, model.evals_result())
+    _log_booster_results(call, model.get_booster(), model)
+
+
+def _log_booster_results(call: Call, booster: Any, model: Any) -> None:
+    from autotrack import fluent
+
+    client = fluent._get_client()
+    best_iteration = getattr(booster, "best_iteration", None)
+    if best_iteration is not None and booster.attr("best_iteration") is not None:
+        client.log_metric(call.run_id, "best_iteration", float(best_iteration))
+        client.log_metric(call.run_id, "best_score", float(booster.best_score))
+    importance = booster.get_score(importance_type="weight")
+    _boosting.log_feature_importance(call.run_id, "weight", importance)
+    if call.settings.log_models:
+        log_model(model, "model")
+
+
+_load_pyfunc = load_model
