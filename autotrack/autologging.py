@@ -25,7 +25,7 @@ from typing import Any, Callable
 from autotrack.exceptions import AutotrackWarning
 from autotrack.patching import registry
 
-__all__ = ["AutologSettings", "Call", "autolog", "configure", "patch_training", "safely"]
+__all__ = ["AutologSettings", "Call", "autolog", "configure", "patch_subclasses", "patch_training", "safely", "warn"]
 
 # integration name -> the module whose import turns it on
 INTEGRATIONS = {"sklearn": "sklearn", "xgboost": "xgboost", "lightgbm": "lightgbm", "pytorch": "torch"}
@@ -66,6 +66,19 @@ def in_training() -> bool:
     return _training.get()
 
 
+def warn(settings: AutologSettings, integration: str, error: Exception) -> None:
+    """Report a logging failure: one warning (none when silent), or raise in strict mode."""
+    if os.environ.get(STRICT_ENV):
+        raise error
+    if not settings.silent:
+        warnings.warn(
+            f"autotrack: {integration} autologging skipped a step after an error "
+            f"({type(error).__name__}: {error}); your training is unaffected.",
+            AutotrackWarning,
+            stacklevel=4,
+        )
+
+
 def safely(settings: AutologSettings, integration: str, step: Callable[[], Any]) -> Any:
     """Run a logging step; a failure becomes one warning (none when silent) and None."""
     try:
@@ -73,15 +86,7 @@ def safely(settings: AutologSettings, integration: str, step: Callable[[], Any])
             warnings.simplefilter("ignore")  # what the libraries warn about while we log is ours to mute
             return step()
     except Exception as error:
-        if os.environ.get(STRICT_ENV):
-            raise
-        if not settings.silent:
-            warnings.warn(
-                f"autotrack: {integration} autologging skipped a step after an error "
-                f"({type(error).__name__}: {error}); your training is unaffected.",
-                AutotrackWarning,
-                stacklevel=3,
-            )
+        warn(settings, integration, error)
         return None
 
 

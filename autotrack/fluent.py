@@ -39,6 +39,9 @@ _client: Client | None = None
 _client_uri: str | None = None
 _run_stack: contextvars.ContextVar[tuple["ActiveRun", ...]] = contextvars.ContextVar("autotrack_runs", default=())
 _last_run_id: str | None = None
+# Called with the run id just before `end_run` ends a run: integrations that log at
+# the end of a training (PyTorch saves its modules) register here.
+before_end_hooks: list = []
 
 
 class ActiveRun(Run):
@@ -173,6 +176,8 @@ def end_run(status: str = RunStatus.FINISHED) -> None:
     if not stack:
         return
     run = stack[-1]
+    for hook in list(before_end_hooks):
+        hook(run.info.run_id)
     _run_stack.set(stack[:-1])
     _last_run_id = run.info.run_id
     _get_client().set_terminated(run.info.run_id, status)

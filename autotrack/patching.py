@@ -20,9 +20,9 @@ __all__ = ["Patch", "PatchRegistry", "registry"]
 @dataclass(frozen=True)
 class Patch:
     integration: str
-    owner: Any  # a class or a module
+    owner: Any  # a class or a module; None for an undo action
     name: str
-    original: Any  # the raw attribute from owner.__dict__
+    original: Any  # the raw attribute from owner.__dict__, or the undo callable
     had_own: bool  # False: the attribute was inherited, so revert deletes ours
 
 
@@ -34,7 +34,7 @@ class PatchRegistry:
     def apply(self, integration: str, owner: Any, name: str, wrap: Callable[[Callable], Callable]) -> None:
         """Replace `owner.name` by `wrap(original)`; the wrapper looks like the original."""
         with self._lock:
-            if any(p.owner is owner and p.name == name for p in self._patches):
+            if any(p.owner is owner and p.name == name for p in self._patches if p.owner is not None):
                 return  # one patch per attribute: the first integration to claim it owns it
             had_own = name in vars(owner)
             raw = vars(owner)[name] if had_own else getattr(owner, name)
@@ -48,11 +48,18 @@ class PatchRegistry:
             setattr(owner, name, wrapper)
             self._patches.append(Patch(integration, owner, name, raw, had_own))
 
+    def on_revert(self, integration: str, undo: Callable[[], None]) -> None:
+        """Record a change that is not an attribute (a library hook handle): `undo` reverts it."""
+        with self._lock:
+            self._patches.append(Patch(integration, None, getattr(undo, "__name__", "undo"), undo, False))
+
     def revert(self, integration: str) -> None:
         with self._lock:
             mine = [p for p in self._patches if p.integration == integration]
             for patch in reversed(mine):
-                if patch.had_own:
+                if patch.owner is None:
+                    patch.original()
+                elif patch.had_own:
                     setattr(patch.owner, patch.name, patch.original)
                 else:
                     delattr(patch.owner, patch.name)
