@@ -66,6 +66,15 @@ def in_training() -> bool:
     return _training.get()
 
 
+def call_quietly(function: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Call `function` with autologging of nested training calls off (a metric's internal LabelEncoder.fit)."""
+    token = _training.set(True)
+    try:
+        return function(*args, **kwargs)
+    finally:
+        _training.reset(token)
+
+
 def warn(settings: AutologSettings, integration: str, error: Exception) -> None:
     """Report a logging failure: one warning (none when silent), or raise in strict mode."""
     if os.environ.get(STRICT_ENV):
@@ -154,13 +163,13 @@ def patch_subclasses(
     before: Callable[[Call], None] | None = None,
     after: Callable[[Call, Any], None] | None = None,
     module_prefix: str = "",
-) -> None:
+) -> list[type]:
     """Patch `names` of `base` and of every subclass (from modules under `module_prefix`) where defined.
 
     `RandomForestClassifier.fit` is `BaseForest.fit`, so the owner that defines a method is patched,
     once; subclasses that override it get their own patch.
     """
-    seen, stack = set(), [base]
+    seen, stack, matched = set(), [base], []
     while stack:
         cls = stack.pop()
         stack.extend(c for c in cls.__subclasses__() if c not in seen)
@@ -169,10 +178,12 @@ def patch_subclasses(
         seen.add(cls)
         if not cls.__module__.startswith(module_prefix):
             continue
+        matched.append(cls)
         for name in names:
             owner = next((c for c in cls.__mro__ if name in vars(c)), None)
             if owner is not None and owner is not object:
                 patch_training(integration, owner, name, settings, before, after)
+    return matched
 
 
 # -- turning integrations on and off --------------------------------------

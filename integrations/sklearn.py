@@ -20,6 +20,7 @@ from typing import Any
 from autotrack import autologging
 from autotrack.autologging import AutologSettings, Call
 from autotrack.exceptions import AutotrackWarning, InvalidInput
+from autotrack.integrations import _sklearn_metrics
 from autotrack.models import model as models
 
 __all__ = ["autolog", "load_model", "log_model", "save_model"]
@@ -88,8 +89,10 @@ def patch(settings: AutologSettings) -> None:
 def _patch_loaded_estimators(settings: AutologSettings) -> None:
     from sklearn.base import BaseEstimator
 
-    autologging.patch_subclasses("sklearn", BaseEstimator, TRAINING_METHODS, settings, _before, _after,
-                                 module_prefix="sklearn.")
+    patched = autologging.patch_subclasses("sklearn", BaseEstimator, TRAINING_METHODS, settings, _before, _after,
+                                           module_prefix="sklearn.")
+    if settings.log_post_training_metrics:
+        _sklearn_metrics.patch(settings, patched)
 
 
 def _data(call: Call) -> tuple[Any, Any]:
@@ -120,6 +123,8 @@ def _after(call: Call, result: Any) -> None:
     from autotrack import fluent
 
     estimator, client = call.target, fluent._get_client()
+    if call.settings.log_post_training_metrics:
+        _sklearn_metrics.remember_fitted(estimator, call.run_id)
     X, y = _data(call)
     predictions = None
     if y is not None and hasattr(estimator, "predict"):

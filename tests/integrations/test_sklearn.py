@@ -215,3 +215,28 @@ def test_save_log_and_load_model_with_signature(tmp_path, classification):
     np.testing.assert_array_equal(autotrack.sklearn.load_model(str(local)).predict(frame), model.predict(frame))
     with pytest.raises(autotrack.InvalidInput, match="not empty"):
         autotrack.sklearn.save_model(model, local)
+
+
+def test_post_training_metrics_log_to_the_models_run(classification):
+    X, y = classification
+    X_train, X_test, y_train, y_test = X[:200], X[200:], y[:200], y[200:]
+    autotrack.autolog(log_models=False)
+    import sklearn.metrics
+
+    model = LogisticRegression().fit(X_train, y_train)
+    other = LogisticRegression(C=0.1).fit(X_train, y_train)
+    y_pred = model.predict(X_test)
+    accuracy = sklearn.metrics.accuracy_score(y_test, y_pred)
+    again = sklearn.metrics.accuracy_score(y_test, y_pred)
+    f1 = sklearn.metrics.f1_score(y_test, y_pred)
+    score = model.score(X_test, y_test)
+    unrelated = sklearn.metrics.accuracy_score(y_test, y_test)  # not an autologged model's output
+    assert (accuracy, again, unrelated) == (accuracy, accuracy, 1.0)
+    runs = {r.data.params["C"]: r for r in autotrack.search_runs(output_format="list")}
+    assert len(runs) == 2  # f1_score's internal LabelEncoder.fit made no run of its own
+    metrics = runs["1.0"].data.metrics
+    assert metrics["accuracy_score_X_test"] == accuracy and metrics["accuracy_score_X_test-2"] == accuracy
+    assert metrics["f1_score_X_test"] == f1
+    assert metrics["LogisticRegression_score_X_test"] == score
+    assert not any(k.endswith("X_test") for k in runs["0.1"].data.metrics)
+    assert other.predict(X_test).shape == y_pred.shape
