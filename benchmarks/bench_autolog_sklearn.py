@@ -17,7 +17,7 @@ import warnings
 
 from _common import mlflow_available, report
 
-REPEAT = int(os.environ.get("BENCH_REPEAT", "15"))
+REPEAT = int(os.environ.get("BENCH_REPEAT", "21"))
 
 
 def data():
@@ -39,28 +39,38 @@ def fit_grid(X, y):
     GridSearchCV(LogisticRegression(max_iter=200), {"C": [0.01, 0.1, 1, 10, 100, 1000]}, cv=3).fit(X, y)
 
 
-def median_time(function, *args, repeat: int = REPEAT) -> float:
-    function(*args)  # warm up: imports, store creation
-    times = []
+def paired_overhead(function, enable, disable, X, y, repeat: int = REPEAT) -> tuple[float, float]:
+    """Median of (autologged - plain) over interleaved pairs: both halves see the same machine state.
+
+    Returns (overhead seconds, plain seconds). Switching autolog on and off happens outside the timing.
+    """
+    enable()
+    function(X, y)  # warm up: imports, store creation
+    differences, plains = [], []
     for _ in range(repeat):
+        disable()
         start = time.perf_counter()
-        function(*args)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        function(X, y)
+        plain = time.perf_counter() - start
+        enable()
+        start = time.perf_counter()
+        function(X, y)
+        differences.append(time.perf_counter() - start - plain)
+        plains.append(plain)
+    disable()
+    return statistics.median(differences), statistics.median(plains)
 
 
 def measure(prefix: str, enable, disable, X, y) -> dict:
-    figures = {}
-    disable()
-    base_fit, base_grid = median_time(fit_logreg, X, y), median_time(fit_grid, X, y, repeat=5)
-    enable(log_models=False)
-    figures[f"{prefix}_fit_overhead_ms_no_models"] = (median_time(fit_logreg, X, y) - base_fit) * 1000
-    enable(log_models=True)
-    figures[f"{prefix}_fit_overhead_ms_with_models"] = (median_time(fit_logreg, X, y) - base_fit) * 1000
-    figures[f"{prefix}_gridsearch_overhead_s"] = median_time(fit_grid, X, y, repeat=5) - base_grid
-    disable()
-    figures[f"{prefix}_plain_fit_ms"] = base_fit * 1000
-    return figures
+    no_models, plain_fit = paired_overhead(fit_logreg, lambda: enable(log_models=False), disable, X, y)
+    with_models, _ = paired_overhead(fit_logreg, lambda: enable(log_models=True), disable, X, y)
+    grid, _ = paired_overhead(fit_grid, lambda: enable(log_models=True), disable, X, y, repeat=5)
+    return {
+        f"{prefix}_plain_fit_ms": plain_fit * 1000,
+        f"{prefix}_fit_overhead_ms_no_models": no_models * 1000,
+        f"{prefix}_fit_overhead_ms_with_models": with_models * 1000,
+        f"{prefix}_gridsearch_overhead_s": grid,
+    }
 
 
 def main() -> None:
