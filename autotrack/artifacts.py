@@ -35,8 +35,8 @@ class LocalArtifactRepository:
     def __init__(self, root: str):
         self.root = Path(root)
 
-    def _resolve(self, artifact_path: str | None) -> Path:
-        """The real location of `artifact_path`, refused if it escapes the root."""
+    def local_path(self, artifact_path: str | None) -> Path:
+        """Where `artifact_path` lives on disk; refused if it escapes the run's folder."""
         if not artifact_path:
             return self.root
         text = str(artifact_path).replace("\\", "/")
@@ -59,34 +59,34 @@ class LocalArtifactRepository:
         source = Path(local_file)
         if not source.is_file():
             raise InvalidInput(f"log_artifact needs a file; '{local_file}' is not one (use log_artifacts for folders).")
-        folder = self._resolve(artifact_path)
+        folder = self.local_path(artifact_path)
         folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, self._resolve(_join(artifact_path, source.name)))
+        shutil.copyfile(source, self.local_path(_join(artifact_path, source.name)))
 
     def log_artifacts(self, local_dir: str, artifact_path: str | None = None) -> None:
         source = Path(local_dir)
         if not source.is_dir():
             raise InvalidInput(f"log_artifacts needs a folder; '{local_dir}' is not one.")
-        destination = self._resolve(artifact_path)
+        destination = self.local_path(artifact_path)
         for file in sorted(source.rglob("*")):
             if file.is_file():
                 relative = file.relative_to(source).as_posix()
-                target = self._resolve(_join(artifact_path, relative))
+                target = self.local_path(_join(artifact_path, relative))
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(file, target)
         destination.mkdir(parents=True, exist_ok=True)
 
     def write_bytes(self, artifact_file: str, data: bytes) -> None:
         """Store `data` as `artifact_file`: the path log_text, log_dict and friends take."""
-        target = self._resolve(artifact_file)
+        target = self.local_path(artifact_file)
         if target == self.root:
             raise InvalidInput("An artifact file name is required, e.g. 'notes.txt'.")
         target.parent.mkdir(parents=True, exist_ok=True)
-        self._resolve(artifact_file)  # the parent may have been a symlink created meanwhile
+        self.local_path(artifact_file)  # the parent may have been a symlink created meanwhile
         target.write_bytes(data)
 
     def list_artifacts(self, path: str | None = None) -> list[FileInfo]:
-        folder = self._resolve(path)
+        folder = self.local_path(path)
         if not folder.is_dir():
             return []
         infos = []
@@ -99,7 +99,7 @@ class LocalArtifactRepository:
         return infos
 
     def download_artifacts(self, artifact_path: str, dst_path: str) -> str:
-        source = self._resolve(artifact_path)
+        source = self.local_path(artifact_path)
         if not source.exists():
             raise NotFound(f"The run has no artifact '{artifact_path}'. List them with list_artifacts().")
         target = Path(dst_path) / (source.name if artifact_path else "artifacts")

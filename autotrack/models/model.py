@@ -11,6 +11,7 @@ example as JSON.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import platform
@@ -103,15 +104,18 @@ class ModelInfo:
     utc_time_created: str
 
 
+@functools.lru_cache(maxsize=256)
+def _installed_version(name: str) -> str | None:
+    """Read once per process: a metadata lookup scans every distribution on sys.path."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def pinned_requirements(packages: Sequence[str]) -> list[str]:
     """`name==version` for each installed package (skipped if absent)."""
-    pins = []
-    for name in packages:
-        try:
-            pins.append(f"{name}=={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            continue
-    return pins
+    return [f"{name}=={version}" for name in packages if (version := _installed_version(name))]
 
 
 def _write_input_example(path: Path, example: Any) -> dict:
@@ -171,16 +175,17 @@ def save_model(
     return model
 
 
-def log_model(save: Callable[..., Model], name: str, **kwargs: Any) -> ModelInfo:
-    """Save with the flavor's `save(path, run_id=..., artifact_path=..., **kwargs)` and log it to the active run."""
+def log_model(save: Callable[..., Model], name: str) -> ModelInfo:
+    """Save with the flavor's `save(path, run_id=..., artifact_path=...)` into the active run's artifacts.
+
+    Artifacts are local folders, so the model directory is written in place (its path checked
+    like any artifact path) rather than written elsewhere and copied.
+    """
     from autotrack import fluent
 
     run_id = fluent._run_id()
-    client = fluent._get_client()
-    with tempfile.TemporaryDirectory(prefix="autotrack-model-") as folder:
-        local = Path(folder) / "model"
-        model = save(local, run_id=run_id, artifact_path=name, **kwargs)
-        client.log_artifacts(run_id, str(local), name)
+    target = fluent._get_client()._repository(run_id).local_path(name)
+    model = save(target, run_id=run_id, artifact_path=name)
     return ModelInfo(
         model_uri=f"runs:/{run_id}/{name}",
         artifact_path=name,
@@ -203,7 +208,7 @@ def model_local_path(model_uri: str) -> str:
 
         client = Client()
         repository = client._repository(run_id)
-        local = repository._resolve(artifact_path)
+        local = repository.local_path(artifact_path)
         if local.is_dir():
             return str(local)  # local artifacts are read in place
         return client.download_artifacts(run_id, artifact_path, tempfile.mkdtemp(prefix="autotrack-model-"))
