@@ -11,26 +11,22 @@ __all__ = ["runs_to_dataframe"]
 
 def runs_to_dataframe(runs: Sequence[Run]):
     """Columns: run_id, experiment_id, status, artifact_uri, start_time, end_time,
-    then metrics.*, params.*, tags.* (sorted); missing values are NaN / None."""
+    then metrics.*, params.*, tags.* (each group sorted); missing values are NaN / None."""
     import pandas as pd
 
-    n = len(runs)
-    columns: dict[str, list] = {
+    frame = pd.DataFrame({
         "run_id": [r.info.run_id for r in runs],
         "experiment_id": [r.info.experiment_id for r in runs],
         "status": [r.info.status for r in runs],
         "artifact_uri": [r.info.artifact_uri for r in runs],
         "start_time": pd.to_datetime([r.info.start_time for r in runs], unit="ms", utc=True),
         "end_time": pd.to_datetime([r.info.end_time for r in runs], unit="ms", utc=True),
-    }
-    for prefix, field, empty in (("metrics", "metrics", float("nan")), ("params", "params", None), ("tags", "tags", None)):
-        keyed: dict[str, list] = {}
-        for index, run in enumerate(runs):
-            for key, value in getattr(run.data, field).items():
-                column = keyed.get(key)
-                if column is None:
-                    column = keyed[key] = [empty] * n
-                column[index] = value
-        for key in sorted(keyed):
-            columns[f"{prefix}.{key}"] = keyed[key]
-    return pd.DataFrame(columns)
+    })
+    parts = [frame]
+    for prefix in ("metrics", "params", "tags"):
+        # pandas builds a frame from a list of dicts in compiled code: no Python loop per value
+        part = pd.DataFrame.from_records([getattr(r.data, prefix) for r in runs], index=frame.index)
+        if prefix != "metrics":
+            part = part.astype(object).where(part.notna(), None)
+        parts.append(part.reindex(sorted(part.columns), axis=1).add_prefix(f"{prefix}."))
+    return pd.concat(parts, axis=1)

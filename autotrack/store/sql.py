@@ -45,7 +45,7 @@ __all__ = ["SqlStore"]
 
 RUN_NAME_TAG = "autotrack.runName"
 MAX_PARAM_LENGTH = 6000
-_CHUNK = 500  # ids per IN (...) list: far below SQLite's variable limit
+_CHUNK = 2000  # ids per IN (...) list: far below SQLite's variable limit (32766)
 _CHUNK_VALUES = 100_000  # metric values per history row
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _inherited: list = []  # connections a forked child must neither use nor close
@@ -669,6 +669,7 @@ def _create_engine(db_uri: str) -> sa.Engine:
             cursor.execute("PRAGMA busy_timeout=60000")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA case_sensitive_like=ON")
+            cursor.execute("PRAGMA cache_size=-65536")  # up to 64 MiB of pages, allocated as used
             cursor.close()
 
         @event.listens_for(engine, "begin")
