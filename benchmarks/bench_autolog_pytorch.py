@@ -18,7 +18,7 @@ import time
 from _common import report
 
 STEPS = int(os.environ.get("BENCH_STEPS", "10000"))
-PAIRS = 20
+PAIRS = 50
 
 
 def steps(torch, model, optimizer, X, y, count: int) -> float:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,6 +112,7 @@ class _Training:
     optimizer_ids: set = field(default_factory=set)  # the optimizers of this training
     first_optimizer: Any = None  # a weak reference: the global step counts its steps
     step: int = 0
+    writer: Any = None  # the client's background writer
     last_lr: float | None = None
     gpu_losses: list = field(default_factory=list)
 
@@ -192,7 +194,7 @@ def _begin(settings: AutologSettings, optimizer: Any, caller) -> None:
             run_id, owned = fluent.start_run(tags=tags).info.run_id, True
         else:
             run_id, owned = active.info.run_id, False
-        training = _State.training = _Training(run_id, owned)
+        training = _State.training = _Training(run_id, owned, writer=_client()._writer)
     training.optimizer_ids.add(id(optimizer))
     if training.first_optimizer is None:
         training.first_optimizer = weakref.ref(optimizer)
@@ -246,8 +248,9 @@ def _on_step(training: _Training, optimizer: Any) -> None:
     training.step = steps = training.step + 1
     loss, _State.last_loss = _State.last_loss, None
     if loss is not None:
-        if loss.device.type == "cpu":
-            _client().log_metric(training.run_id, "train_loss", loss.item(), step=steps)
+        if loss.is_cpu:  # reading a CPU tensor costs no synchronization
+            # straight into the writer's buffer: the key is fixed and the value a float already
+            training.writer.log((training.run_id, "train_loss", loss.item(), int(time.time() * 1000), steps))
         else:
             training.gpu_losses.append((steps, loss.detach()))
             if len(training.gpu_losses) >= GPU_LOSS_BATCH:
