@@ -93,6 +93,7 @@ def safely(settings: AutologSettings, integration: str, step: Callable[[], Any])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # what the libraries warn about while we log is ours to mute
+            warnings.simplefilter("default", AutotrackWarning)  # ours are meant for the user
             return step()
     except Exception as error:
         warn(settings, integration, error)

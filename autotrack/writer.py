@@ -120,12 +120,12 @@ class BackgroundWriter:
             except Exception as error:  # never let the thread die; retry next tick
                 self._failures += 1
                 if self._failures == 1:
-                    warnings.warn(f"autotrack could not write metrics yet, will retry: {error}", AutotrackWarning)
+                    warnings.warn(f"autotrack could not write metrics yet, will retry: {error}", AutotrackWarning, stacklevel=2)
                 if self._failures >= _MAX_FAILED_ATTEMPTS:
                     dropped = len(self._pending)
                     self._pending.clear()
                     self._failures = 0
-                    warnings.warn(f"autotrack dropped {dropped} metrics after repeated write failures: {error}", AutotrackWarning)
+                    warnings.warn(f"autotrack dropped {dropped} metrics after repeated write failures: {error}", AutotrackWarning, stacklevel=2)
 
 
 def flush_all() -> None:
@@ -134,7 +134,7 @@ def flush_all() -> None:
         try:
             writer.flush()
         except Exception as error:
-            warnings.warn(f"autotrack could not write buffered metrics: {error}", AutotrackWarning)
+            warnings.warn(f"autotrack could not write buffered metrics: {error}", AutotrackWarning, stacklevel=2)
 
 
 atexit.register(flush_all)

@@ -19,7 +19,7 @@ model = torch.nn.Sequential(torch.nn.Linear(16, 64), torch.nn.ReLU(), torch.nn.L
 optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
 scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=30, gamma=0.3)
 
-for epoch in range(10):
+for _epoch in range(10):
     for batch in range(0, len(X), 256):
         optimizer.zero_grad()
         loss = torch.nn.functional.mse_loss(model(X[batch:batch + 256]), y[batch:batch + 256])

@@ -44,7 +44,7 @@ client = autotrack.Client()
 history = client.get_metric_history(recorded.info.run_id, "test_accuracy")
 print(f"run {recorded.info.run_name} ({recorded.info.run_id}): {recorded.info.status}")
 print(f"  params : {dict(recorded.data.params)}")
-print(f"  metrics: " + ", ".join(f"{k}={v:.4f}" for k, v in sorted(recorded.data.metrics.items())))
+print("  metrics: " + ", ".join(f"{k}={v:.4f}" for k, v in sorted(recorded.data.metrics.items())))
 print(f"  test_accuracy by epoch: {[round(m.value, 3) for m in history]}")
 print(f"  artifacts: {[f.path for f in client.list_artifacts(recorded.info.run_id, 'reports')]}"
       f" + {[f.path for f in client.list_artifacts(recorded.info.run_id) if not f.is_dir]}")

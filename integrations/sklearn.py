@@ -111,7 +111,8 @@ def _before(call: Call) -> None:
     for key, value in estimator.get_params(deep=True).items():
         text = str(value)
         if len(text) > MAX_PARAM_CHARS:
-            warnings.warn(f"autotrack: param '{key}' truncated to {MAX_PARAM_CHARS} characters.", AutotrackWarning)
+            warnings.warn(f"autotrack: param '{key}' truncated to {MAX_PARAM_CHARS} characters.", AutotrackWarning,
+                          stacklevel=2)
             text = text[: MAX_PARAM_CHARS - 3] + "..."
         params.append(Param(key, text))
     tags = [RunTag("estimator_name", type(estimator).__name__),

@@ -240,3 +240,15 @@ def test_post_training_metrics_log_to_the_models_run(classification):
     assert metrics["LogisticRegression_score_X_test"] == score
     assert not any(k.endswith("X_test") for k in runs["0.1"].data.metrics)
     assert other.predict(X_test).shape == y_pred.shape
+
+
+def test_long_param_values_are_truncated_with_a_warning(classification):
+    X, y = classification
+    autotrack.autolog(log_models=False)
+    long_grid = list(range(400))
+    from sklearn.preprocessing import FunctionTransformer
+
+    with pytest.warns(AutotrackWarning, match="truncated"):
+        FunctionTransformer(kw_args={"values": long_grid}).fit(X, y)
+    logged = autotrack.last_active_run().data.params["kw_args"]
+    assert len(logged) == 500 and logged.endswith("...")
