@@ -1,0 +1,271 @@
+"""The sweep loop: ask Optuna for params, run trials as nested runs on an executor, tell results.
+
+The parent run holds the sweep's configuration (params), `best_<metric>` as
+trials finish and the best trial's run id (tag). Each trial is a child run
+with its params, everything it logged and its state. Trials that fail, time
+out or lose their worker are FAILED child runs with the reason as an
+artifact, and count toward `n_trials`. Ctrl-C or SIGTERM stops dispatch,
+marks running trials and the parent KILLED, and re-raises.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+from autotrack.exceptions import InvalidInput
+from autotrack.sweeps._trial import TrialOutcome, TrialTask, report
+
+__all__ = ["SweepResult", "report", "sweep"]
+
+SWEEP_TAG = "autotrack.sweep"  # "parent" on the sweep's run, the trial number on trials
+BEST_RUN_TAG = "autotrack.sweep.bestRunId"
+TRIAL_STATE_TAG = "autotrack.trial.state"
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    parent_run_id: str
+    best_params: dict | None
+    best_value: float | list | None
+    best_run_id: str | None
+    trials: Any  # a pandas DataFrame, one row per trial
+    state: str = "FINISHED"
+
+
+class _Stop(BaseException):
+    """SIGTERM during a sweep: unwinds the loop like Ctrl-C."""
+
+
+def _directions(metric: Any, mode: Any) -> list[str]:
+    names = [metric] if metric is None or isinstance(metric, str) else list(metric)
+    modes = [mode] * len(names) if isinstance(mode, str) else list(mode)
+    if len(modes) != len(names):
+        raise InvalidInput(f"mode must name one direction per metric: {len(names)} metrics, {len(modes)} modes.")
+    directions = []
+    for value in modes:
+        if value not in ("min", "max", "minimize", "maximize"):
+            raise InvalidInput(f"mode '{value}' is not one of: min, max.")
+        directions.append("minimize" if value.startswith("min") else "maximize")
+    return directions
+
+
+def sweep(
+    objective: Callable[[dict], Any],
+    space: Mapping[str, Any],
+    n_trials: int = 20,
+    metric: str | Sequence[str] | None = None,
+    mode: str | Sequence[str] = "min",
+    algo: str = "tpe",
+    executor: str = "local",
+    n_jobs: int | None = None,
+    pruner: Any = None,
+    timeout: float | None = None,
+    trial_timeout: float | None = None,
+    seed: int | None = None,
+    name: str | None = None,
+    experiment: str | None = None,
+    progress: bool | None = None,
+    min_resource: int = 1,
+    executor_options: Mapping[str, Any] | None = None,
+) -> SweepResult:
+    """Run `objective(params)` `n_trials` times over `space`, each trial a nested run.
+
+    `objective` returns a float or a dict of metrics (`metric` picks the one to optimize; a list
+    of metrics optimizes them together with `algo="nsga2"`). Inside it `autotrack.active_run()`
+    is the trial's run and `autotrack.report(value, step)` feeds the pruner.
+    """
+    import optuna
+
+    from autotrack import fluent
+    from autotrack.client import Client
+    from autotrack.entities import Param, RunStatus
+    from autotrack.sweeps._executors import make_executor
+    from autotrack.sweeps._search import make_pruner, make_sampler
+    from autotrack.sweeps._space import suggest
+
+    if not callable(objective):
+        raise InvalidInput("sweep() needs a callable objective(params) -> float or dict of metrics.")
+    if not isinstance(n_trials, int) or n_trials < 1:
+        raise InvalidInput(f"n_trials must be a positive integer, got {n_trials!r}.")
+    directions = _directions(metric, mode)
+    metric_names = ["objective"] if metric is None else ([metric] if isinstance(metric, str) else list(metric))
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    n_workers = n_jobs or (1 if executor == "inline" else None)
+    runner = make_executor(executor, n_workers, trial_timeout, **dict(executor_options or {}))
+    sampler = make_sampler(algo, space, seed, parallel=runner.capacity > 1)
+    study = optuna.create_study(directions=directions, sampler=sampler, pruner=make_pruner(pruner, min_resource))
+
+    client = Client()
+    if experiment is not None:
+        fluent.set_experiment(experiment)
+    active = fluent.active_run()
+    experiment_id = active.info.experiment_id if active else fluent._active_experiment_id()
+    tags = {SWEEP_TAG: "parent"}
+    if active is not None:
+        tags["autotrack.parentRunId"] = active.info.run_id
+    parent = client.create_run(experiment_id, tags=tags, run_name=name or f"sweep-{algo}")
+    parent_id = parent.info.run_id
+    config = {"algo": algo, "metric": ",".join(metric_names), "mode": ",".join(directions), "n_trials": n_trials,
+              "executor": executor, "n_jobs": runner.capacity, "seed": seed, "pruner": str(pruner),
+              "timeout": timeout, "trial_timeout": trial_timeout}
+    client.log_batch(parent_id, params=[Param(k, v) for k, v in config.items() if v is not None])
+    client.log_text(parent_id, json.dumps(_describe(space), indent=2, default=str), "sweep_space.json")
+
+    rows: list[dict] = []
+    running: dict[int, tuple[Any, TrialTask, float]] = {}
+    best: dict[str, Any] = {"value": None, "run_id": None, "params": None}
+    failures, dispatched, started = 0, 0, time.monotonic()
+    bar = _Progress(n_trials, metric_names[0], enabled=progress)
+
+    def finish(outcome: TrialOutcome) -> None:
+        nonlocal failures
+        trial, task, _ = running.pop(outcome.number)
+        if outcome.state == "complete":
+            study.tell(trial, list(outcome.values) if len(outcome.values) > 1 else outcome.values[0])
+            value = outcome.values[0]
+            if best["value"] is None or (value < best["value"] if directions[0] == "minimize" else value > best["value"]):
+                best.update(value=value, run_id=outcome.run_id, params=task.params)
+                client.log_metric(parent_id, f"best_{metric_names[0]}", value, step=len(rows) + 1)
+                client.set_tag(parent_id, BEST_RUN_TAG, outcome.run_id)
+        elif outcome.state == "pruned":
+            study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+        else:
+            failures += 1
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            if client.get_run(outcome.run_id).info.status == RunStatus.RUNNING:  # the worker could not record it
+                client.log_text(outcome.run_id, outcome.error or "failed", "traceback.txt")
+                client.set_tag(outcome.run_id, TRIAL_STATE_TAG, "FAILED")
+                client.set_terminated(outcome.run_id, RunStatus.FAILED)
+        rows.append({"number": outcome.number, "run_id": outcome.run_id, "state": outcome.state,
+                     "value": outcome.values[0] if outcome.values else math.nan,
+                     "duration_s": outcome.duration_s, **{f"params.{k}": v for k, v in task.params.items()}})
+        bar.update(len(rows), best["value"], failures)
+
+    previous_handler = _install_sigterm()
+    state = RunStatus.FINISHED
+    try:
+        with bar:
+            while len(rows) < n_trials:
+                out_of_time = timeout is not None and time.monotonic() - started > timeout
+                while len(running) < runner.capacity and dispatched < n_trials and not out_of_time:
+                    trial = study.ask()
+                    params = suggest(trial, space)
+                    child = client.create_run(experiment_id, run_name=f"{parent.info.run_name}-{trial.number}",
+                                              tags={"autotrack.parentRunId": parent_id, SWEEP_TAG: str(trial.number)})
+                    client.log_batch(child.info.run_id, params=[Param(k, v) for k, v in _flat(params).items()])
+                    task = TrialTask(trial.number, child.info.run_id, params, objective,
+                                     metric, client.tracking_uri, trial)
+                    running[trial.number] = (trial, task, time.monotonic())
+                    runner.submit(task)
+                    dispatched += 1
+                if not running:
+                    break  # out of time
+                for outcome in runner.wait(0.5):
+                    if outcome.number in running:
+                        finish(outcome)
+                if trial_timeout and not runner.kills_timed_out_trials:
+                    for number, (_, task, begun) in list(running.items()):
+                        if time.monotonic() - begun > trial_timeout:
+                            finish(TrialOutcome(number, task.run_id, "failed", (),
+                                                f"the trial ran longer than trial_timeout={trial_timeout}s",
+                                                time.monotonic() - begun))
+    except (KeyboardInterrupt, _Stop) as stop:
+        state = RunStatus.KILLED
+        for task in runner.cancel():
+            client.set_tag(task.run_id, TRIAL_STATE_TAG, "KILLED")
+            client.set_terminated(task.run_id, RunStatus.KILLED)
+        client.set_terminated(parent_id, RunStatus.KILLED)
+        runner.close()
+        _restore_sigterm(previous_handler)
+        if isinstance(stop, _Stop):
+            raise SystemExit(128 + signal.SIGTERM) from None
+        raise
+    runner.close()
+    _restore_sigterm(previous_handler)
+    client.set_terminated(parent_id, state)
+    import pandas as pd
+
+    trials = pd.DataFrame(rows).sort_values("number").reset_index(drop=True) if rows else pd.DataFrame()
+    return SweepResult(parent_id, best["params"], best["value"], best["run_id"], trials, state)
+
+
+def _flat(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat = {}
+    for key, value in params.items():
+        if isinstance(value, Mapping):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _describe(space: Mapping[str, Any]) -> dict:
+    from autotrack.sweeps._space import Distribution
+
+    described = {}
+    for key, spec in space.items():
+        if isinstance(spec, Distribution):
+            entry = {"distribution": spec.kind}
+            entry.update({k: getattr(spec, k) for k in ("low", "high", "q") if getattr(spec, k) is not None})
+            if spec.options:
+                entry["values"] = list(spec.options)
+            if spec.branches:
+                entry["branches"] = {str(k): _describe(v) for k, v in spec.branches.items()}
+            described[key] = entry
+        elif isinstance(spec, Mapping):
+            described[key] = _describe(spec)
+        else:
+            described[key] = spec
+    return described
+
+
+def _install_sigterm():
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum, frame):
+        raise _Stop()
+
+    return signal.signal(signal.SIGTERM, stop)
+
+
+def _restore_sigterm(previous) -> None:
+    if previous is not None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _Progress:
+    """A live bar (trials done/total, best so far, failures) when stderr is a terminal."""
+
+    def __init__(self, total: int, metric: str, enabled: bool | None):
+        self._enabled = sys.stderr.isatty() if enabled is None else enabled
+        self._total, self._metric = total, metric
+        self._progress = self._task = None
+
+    def __enter__(self) -> "_Progress":
+        if self._enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),
+                                      TextColumn("{task.fields[status]}"), TimeElapsedColumn(), transient=False)
+            self._progress.__enter__()
+            self._task = self._progress.add_task("sweep", total=self._total, status="")
+        return self
+
+    def update(self, done: int, best: float | None, failures: int) -> None:
+        if self._progress is not None:
+            status = f"best {self._metric}={best:.5g}" if best is not None else ""
+            if failures:
+                status += f"  failed={failures}"
+            self._progress.update(self._task, completed=done, status=status)
+
+    def __exit__(self, *exc) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
