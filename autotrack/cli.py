@@ -141,7 +141,7 @@ def runs_list(ctx: click.Context, experiment: str | None, filter_string: str, or
 
 
 def _status(status: str) -> str:
-    color = {"FINISHED": "green", "FAILED": "red", "KILLED": "red", "RUNNING": "yellow"}.get(status, "white")
+    color = {"FINISHED": "green", "FAILED": "red", "KILLED": "red", "RUNNING": "yellow", "PRUNED": "cyan"}.get(status, "white")
     return f"[{color}]{status}[/{color}]"
 
 
@@ -186,6 +186,110 @@ def runs_show(ctx: click.Context, run_id: str) -> None:
                 count += 1
                 artifacts.add_row(entry.path, f"{entry.file_size:,} B")
     console.print(artifacts if count else "[bold]Artifacts[/bold]: none")
+
+
+class _SweepGroup(_Group):
+    """`autotrack sweep FILE.yaml ...` runs a sweep; `autotrack sweep show ID` shows one."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group(cls=_SweepGroup)
+def sweep() -> None:
+    """Run a sweep from a YAML spec (autotrack sweep sweep.yaml), or show one (autotrack sweep show ID)."""
+
+
+@sweep.command("run", hidden=True)
+@click.argument("spec_file", type=click.Path(dir_okay=False))
+@click.option("--n-trials", type=click.IntRange(1), help="Override run_cap.")
+@click.option("--parallelism", type=click.IntRange(1), help="Override parallelism (workers).")
+@click.option("--executor", type=click.Choice(["local", "thread", "inline", "ray"]), help="Override executor.")
+@click.option("--resume", "resume_id", metavar="PARENT_RUN_ID", help="Continue an interrupted sweep.")
+@click.option("--dry-run", is_flag=True, help="Validate the spec and print the plan; run nothing.")
+@click.pass_context
+def sweep_run(ctx: click.Context, spec_file: str, n_trials: int | None, parallelism: int | None,
+              executor: str | None, resume_id: str | None, dry_run: bool) -> None:
+    import os
+
+    from autotrack.sweeps._spec import InvalidSweepSpec, load_spec
+
+    try:
+        spec = load_spec(spec_file)
+    except InvalidSweepSpec as error:
+        click.echo(f"Error: {error}", err=True)
+        ctx.exit(2)
+    plan = {"name": spec.name, "trials": n_trials or spec.run_cap, "method": spec.method,
+            "metric": f"{spec.metric.name} ({spec.metric.goal})", "parallelism": parallelism or spec.parallelism,
+            "executor": executor or spec.executor, "parameters": ", ".join(spec.parameters)}
+    if dry_run:
+        table = _table("Sweep plan (dry run: nothing was run)", "Key", "Value")
+        for key, value in plan.items():
+            table.add_row(key, str(value))
+        _console().print(table)
+        return
+    import autotrack
+    from autotrack.sweeps._program import ProgramObjective
+    from autotrack.sweeps._spec import METHODS, resolve_function
+
+    if ctx.obj:
+        autotrack.set_tracking_uri(ctx.obj)
+    if spec.program:
+        objective = ProgramObjective(spec.program, spec.metric.name, spec.trial_timeout)
+        if plan["executor"] == "local":
+            plan["executor"] = "thread"  # each trial is its own process already: threads only wait for them
+    else:
+        objective = resolve_function(spec.function, os.path.dirname(os.path.abspath(spec_file)))
+    result = autotrack.sweep(
+        objective, spec.space(), n_trials=plan["trials"], metric=spec.metric.name,
+        mode="min" if spec.metric.goal == "minimize" else "max", algo=METHODS[spec.method],
+        executor=plan["executor"], n_jobs=plan["parallelism"],
+        pruner=spec.early_terminate.type if spec.early_terminate else None,
+        min_resource=spec.early_terminate.min_iter if spec.early_terminate else 1,
+        trial_timeout=spec.trial_timeout, seed=spec.seed, name=spec.name, experiment=spec.experiment,
+        resume=resume_id,
+    )
+    _print_trials(result.parent_run_id, ctx)
+
+
+@sweep.command("show")
+@click.argument("parent_run_id")
+@click.pass_context
+def sweep_show(ctx: click.Context, parent_run_id: str) -> None:
+    """The trials of a sweep sorted by its metric, the best one highlighted."""
+    _print_trials(parent_run_id, ctx)
+
+
+def _print_trials(parent_run_id: str, ctx: click.Context) -> None:
+    from autotrack.exceptions import InvalidInput
+
+    client = _client(ctx)
+    parent = client.get_run(parent_run_id)
+    if parent.data.tags.get("autotrack.sweep") != "parent":
+        raise InvalidInput(f"Run '{parent_run_id}' is not a sweep (no autotrack.sweep tag).")
+    metric = parent.data.params.get("metric", "objective").split(",")[0]
+    maximize = parent.data.params.get("mode", "minimize").startswith("max")
+    trials = client.search_runs([parent.info.experiment_id], f"tags.`autotrack.parentRunId` = '{parent_run_id}'",
+                                max_results=100_000,
+                                order_by=[f"metrics.`{metric}` {'DESC' if maximize else 'ASC'}"])
+    best = parent.data.tags.get("autotrack.sweep.bestRunId")
+    keys = sorted({k for t in trials for k in t.data.params})
+    table = _table(f"Sweep {parent.info.run_name} ({parent_run_id}): {len(trials)} trials, "
+                   f"{'max' if maximize else 'min'} {metric}", "Trial", "Run ID", "State", metric, *keys)
+    for trial in trials:
+        state = trial.data.tags.get("autotrack.trial.state") or trial.info.status
+        value = trial.data.metrics.get(metric)
+        cells = [trial.data.tags.get("autotrack.sweep", ""), trial.info.run_id, _status(state),
+                 "" if value is None else _number(value), *(trial.data.params.get(k, "") for k in keys)]
+        if trial.info.run_id == best:
+            cells = [f"[bold green]{c}[/bold green]" if i != 2 else c for i, c in enumerate(cells)]
+            cells[0] = "★ " + cells[0]
+        table.add_row(*cells)
+    _console().print(table)
+    if best:
+        click.echo(f"best: {best} ({metric} = {_number(parent.data.metrics.get(f'best_{metric}', float('nan')))})")
 
 
 def main(argv: list[str] | None = None) -> None:

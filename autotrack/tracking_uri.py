@@ -20,6 +20,7 @@ from autotrack.exceptions import InvalidInput
 __all__ = [
     "DEFAULT_TRACKING_URI",
     "TRACKING_URI_ENV",
+    "absolute_uri",
     "get_tracking_uri",
     "resolve_store_location",
     "set_tracking_uri",
@@ -77,6 +78,17 @@ def resolve_store_location(uri: str) -> tuple[str, str]:
     return f"sqlite:///{os.path.join(folder, 'autotrack.db')}", os.path.abspath(
         artifact_root or os.path.join(folder, "artifacts")
     )
+
+
+def absolute_uri(uri: str) -> str:
+    """The same store named so that another process, in another folder, finds it too."""
+    if uri.startswith("file://"):
+        uri = uri[len("file://"):]
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
+        return "sqlite:///" + os.path.abspath(uri[len("sqlite:///"):])
+    if "://" in uri or uri.startswith(("sqlite:", "postgres")):
+        return uri
+    return os.path.abspath(uri)
 
 
 def store_for(uri: str):

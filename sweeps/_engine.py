@@ -27,6 +27,8 @@ __all__ = ["SweepResult", "report", "sweep"]
 SWEEP_TAG = "autotrack.sweep"  # "parent" on the sweep's run, the trial number on trials
 BEST_RUN_TAG = "autotrack.sweep.bestRunId"
 TRIAL_STATE_TAG = "autotrack.trial.state"
+REPLAY_TAG = "autotrack.trial.optuna"  # the sampler's view of a trial, to replay it on resume
+PARAMS_TAG = "autotrack.trial.params"  # the params as the objective saw them (JSON)
 
 
 @dataclass(frozen=True)
@@ -74,12 +76,15 @@ def sweep(
     progress: bool | None = None,
     min_resource: int = 1,
     executor_options: Mapping[str, Any] | None = None,
+    resume: str | None = None,
 ) -> SweepResult:
     """Run `objective(params)` `n_trials` times over `space`, each trial a nested run.
 
     `objective` returns a float or a dict of metrics (`metric` picks the one to optimize; a list
     of metrics optimizes them together with `algo="nsga2"`). Inside it `autotrack.active_run()`
-    is the trial's run and `autotrack.report(value, step)` feeds the pruner.
+    is the trial's run and `autotrack.report(value, step)` feeds the pruner. `resume=<parent run id>`
+    continues an interrupted sweep: its finished trials are replayed into the sampler and only the
+    remaining budget runs (trials that were running when it stopped run again).
     """
     import optuna
 
@@ -89,6 +94,7 @@ def sweep(
     from autotrack.sweeps._executors import make_executor
     from autotrack.sweeps._search import make_pruner, make_sampler
     from autotrack.sweeps._space import suggest
+    from autotrack.tracking_uri import absolute_uri
 
     if not callable(objective):
         raise InvalidInput("sweep() needs a callable objective(params) -> float or dict of metrics.")
@@ -106,22 +112,27 @@ def sweep(
     if experiment is not None:
         fluent.set_experiment(experiment)
     active = fluent.active_run()
-    experiment_id = active.info.experiment_id if active else fluent._active_experiment_id()
-    tags = {SWEEP_TAG: "parent"}
-    if active is not None:
-        tags["autotrack.parentRunId"] = active.info.run_id
-    parent = client.create_run(experiment_id, tags=tags, run_name=name or f"sweep-{algo}")
-    parent_id = parent.info.run_id
-    config = {"algo": algo, "metric": ",".join(metric_names), "mode": ",".join(directions), "n_trials": n_trials,
-              "executor": executor, "n_jobs": runner.capacity, "seed": seed, "pruner": str(pruner),
-              "timeout": timeout, "trial_timeout": trial_timeout}
-    client.log_batch(parent_id, params=[Param(k, v) for k, v in config.items() if v is not None])
-    client.log_text(parent_id, json.dumps(_describe(space), indent=2, default=str), "sweep_space.json")
-
     rows: list[dict] = []
     running: dict[int, tuple[Any, TrialTask, float]] = {}
     best: dict[str, Any] = {"value": None, "run_id": None, "params": None}
-    failures, dispatched, started = 0, 0, time.monotonic()
+    if resume:
+        parent = client.resume_run(resume)
+        experiment_id = parent.info.experiment_id
+        _replay(client, study, parent.info.run_id, experiment_id, metric_names, directions, rows, best)
+    else:
+        experiment_id = active.info.experiment_id if active else fluent._active_experiment_id()
+        tags = {SWEEP_TAG: "parent"}
+        if active is not None:
+            tags["autotrack.parentRunId"] = active.info.run_id
+        parent = client.create_run(experiment_id, tags=tags, run_name=name or f"sweep-{algo}")
+        config = {"algo": algo, "metric": ",".join(metric_names), "mode": ",".join(directions),
+                  "n_trials": n_trials, "executor": executor, "n_jobs": runner.capacity, "seed": seed,
+                  "pruner": str(pruner), "timeout": timeout, "trial_timeout": trial_timeout}
+        client.log_batch(parent.info.run_id, params=[Param(k, v) for k, v in config.items() if v is not None])
+        client.log_text(parent.info.run_id, json.dumps(_describe(space), indent=2, default=str), "sweep_space.json")
+    parent_id = parent.info.run_id
+    failures = sum(1 for row in rows if row["state"] == "failed")
+    dispatched, started = len(rows), time.monotonic()
     bar = _Progress(n_trials, metric_names[0], enabled=progress)
 
     def finish(outcome: TrialOutcome) -> None:
@@ -130,7 +141,7 @@ def sweep(
         if outcome.state == "complete":
             study.tell(trial, list(outcome.values) if len(outcome.values) > 1 else outcome.values[0])
             value = outcome.values[0]
-            if best["value"] is None or (value < best["value"] if directions[0] == "minimize" else value > best["value"]):
+            if _better(value, best["value"], directions[0]):
                 best.update(value=value, run_id=outcome.run_id, params=task.params)
                 client.log_metric(parent_id, f"best_{metric_names[0]}", value, step=len(rows) + 1)
                 client.set_tag(parent_id, BEST_RUN_TAG, outcome.run_id)
@@ -157,11 +168,14 @@ def sweep(
                 while len(running) < runner.capacity and dispatched < n_trials and not out_of_time:
                     trial = study.ask()
                     params = suggest(trial, space)
+                    replay = json.dumps({"params": trial.params, "distributions": {
+                        k: optuna.distributions.distribution_to_json(d) for k, d in trial.distributions.items()}})
                     child = client.create_run(experiment_id, run_name=f"{parent.info.run_name}-{trial.number}",
-                                              tags={"autotrack.parentRunId": parent_id, SWEEP_TAG: str(trial.number)})
+                                              tags={"autotrack.parentRunId": parent_id, SWEEP_TAG: str(trial.number),
+                                                    REPLAY_TAG: replay, PARAMS_TAG: json.dumps(params, default=str)})
                     client.log_batch(child.info.run_id, params=[Param(k, v) for k, v in _flat(params).items()])
                     task = TrialTask(trial.number, child.info.run_id, params, objective,
-                                     metric, client.tracking_uri, trial)
+                                     metric, absolute_uri(client.tracking_uri), trial)
                     running[trial.number] = (trial, task, time.monotonic())
                     runner.submit(task)
                     dispatched += 1
@@ -194,6 +208,48 @@ def sweep(
 
     trials = pd.DataFrame(rows).sort_values("number").reset_index(drop=True) if rows else pd.DataFrame()
     return SweepResult(parent_id, best["params"], best["value"], best["run_id"], trials, state)
+
+
+def _better(value: float, best: float | None, direction: str) -> bool:
+    return best is None or (value < best if direction == "minimize" else value > best)
+
+
+def _replay(client, study, parent_id: str, experiment_id: str, metric_names: list[str], directions: list[str],
+            rows: list[dict], best: dict) -> None:
+    """Feed the finished trials of an interrupted sweep back to the sampler; interrupted ones are closed."""
+    import optuna
+
+    from autotrack.entities import RunStatus
+
+    children = client.search_runs([experiment_id], f"tags.`autotrack.parentRunId` = '{parent_id}'",
+                                  max_results=1_000_000, order_by=["attributes.start_time"])
+    for child in children:
+        tags, status = child.data.tags, child.info.status
+        if REPLAY_TAG not in tags:
+            continue
+        replay = json.loads(tags[REPLAY_TAG])
+        distributions = {k: optuna.distributions.json_to_distribution(v) for k, v in replay["distributions"].items()}
+        values = [child.data.metrics.get(name) for name in metric_names]
+        if status == RunStatus.FINISHED and tags.get(TRIAL_STATE_TAG) != "PRUNED" and None not in values:
+            state, row_state = optuna.trial.TrialState.COMPLETE, "complete"
+        elif status == RunStatus.FAILED:
+            state, row_state, values = optuna.trial.TrialState.FAIL, "failed", None
+        elif tags.get(TRIAL_STATE_TAG) == "PRUNED":
+            state, row_state, values = optuna.trial.TrialState.PRUNED, "pruned", None
+        else:  # it was running when the sweep stopped: it runs again as a new trial
+            if status == RunStatus.RUNNING:
+                client.set_terminated(child.info.run_id, RunStatus.KILLED)
+            continue
+        study.add_trial(optuna.trial.create_trial(
+            params=replay["params"], distributions=distributions, state=state,
+            values=values if state == optuna.trial.TrialState.COMPLETE else None))
+        params = json.loads(tags.get(PARAMS_TAG, "{}"))
+        value = values[0] if values else math.nan
+        rows.append({"number": len(rows), "run_id": child.info.run_id, "state": row_state, "value": value,
+                     "duration_s": ((child.info.end_time or 0) - child.info.start_time) / 1000,
+                     **{f"params.{k}": v for k, v in params.items()}})
+        if row_state == "complete" and _better(value, best["value"], directions[0]):
+            best.update(value=value, run_id=child.info.run_id, params=params)
 
 
 def _flat(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

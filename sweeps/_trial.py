@@ -95,7 +95,8 @@ def run_trial(task: TrialTask) -> TrialOutcome:
         fluent.start_run(run_id=task.run_id, nested=True)
         try:
             values, metrics = _values(task.objective(dict(task.params)), task.metric)
-            fluent.log_metrics(metrics)
+            if not getattr(task.objective, "logs_itself", False):
+                fluent.log_metrics(metrics)
             fluent.end_run(RunStatus.FINISHED)
             return TrialOutcome(task.number, task.run_id, "complete", values, None, time.perf_counter() - start, metrics)
         except TrialPruned as pruned:
