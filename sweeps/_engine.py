@@ -92,7 +92,7 @@ def sweep(
     from autotrack.client import Client
     from autotrack.entities import Param, RunStatus
     from autotrack.sweeps._executors import make_executor
-    from autotrack.sweeps._search import make_pruner, make_sampler
+    from autotrack.sweeps._search import grid_size, make_pruner, make_sampler
     from autotrack.sweeps._space import suggest
     from autotrack.tracking_uri import absolute_uri
 
@@ -101,6 +101,8 @@ def sweep(
     if not isinstance(n_trials, int) or n_trials < 1:
         raise InvalidInput(f"n_trials must be a positive integer, got {n_trials!r}.")
     directions = _directions(metric, mode)
+    if algo == "grid":
+        n_trials = min(n_trials, grid_size(space))  # each combination once
     metric_names = ["objective"] if metric is None else ([metric] if isinstance(metric, str) else list(metric))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     n_workers = n_jobs or (1 if executor == "inline" else None)

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 from autotrack.exceptions import InvalidInput
 from autotrack.sweeps._space import grid_space
 
-__all__ = ["ALGORITHMS", "PRUNERS", "make_pruner", "make_sampler"]
+__all__ = ["ALGORITHMS", "PRUNERS", "grid_size", "make_pruner", "make_sampler"]
 
 ALGORITHMS = ("tpe", "random", "grid", "cmaes", "nsga2")
 PRUNERS = ("median", "hyperband", "asha", "none")
@@ -23,12 +23,35 @@ def make_sampler(algo: str, space: Mapping[str, Any], seed: int | None, parallel
     if algo == "random":
         return samplers.RandomSampler(seed=seed)
     if algo == "grid":
-        return samplers.GridSampler(grid_space(space), seed=seed)
+        return _GridSampler(grid_space(space), seed=seed)
     if algo == "cmaes":
         return samplers.CmaEsSampler(seed=seed)
     if algo == "nsga2":
         return samplers.NSGAIISampler(seed=seed)
     raise InvalidInput(f"Unknown algo '{algo}'; allowed: {', '.join(ALGORITHMS)}.")
+
+
+def grid_size(space: Mapping[str, Any]) -> int:
+    size = 1
+    for values in grid_space(space).values():
+        size *= len(values)
+    return size
+
+
+def _grid_sampler_class():
+    import optuna
+
+    class GridSampler(optuna.samplers.GridSampler):
+        """Optuna's grid, without `study.stop()` when it is done: the sweep's budget ends it."""
+
+        def after_trial(self, study, trial, state, values) -> None:
+            return None
+
+    return GridSampler
+
+
+def _GridSampler(*args, **kwargs):
+    return _grid_sampler_class()(*args, **kwargs)
 
 
 def make_pruner(pruner: Any, min_resource: int = 1) -> Any:

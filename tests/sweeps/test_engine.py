@@ -1,0 +1,269 @@
+"""The sweep engine with real Optuna samplers and real executors."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+import autotrack
+from autotrack import sweeps
+from autotrack.entities import RunStatus
+
+SPACE = {"x": sweeps.uniform(-5, 5), "depth": sweeps.randint(2, 6), "kind": sweeps.choice(["a", "b"])}
+
+
+def quadratic(params):
+    return (params["x"] - 1) ** 2 + (0.5 if params["kind"] == "b" else 0.0)
+
+
+def children(parent_run_id):
+    return autotrack.search_runs(search_all_experiments=True, output_format="list",
+                                 filter_string=f"tags.autotrack.parentRunId = '{parent_run_id}'")
+
+
+def test_sweep_records_parent_and_nested_trials():
+    result = autotrack.sweep(quadratic, SPACE, n_trials=12, metric="loss", algo="tpe", executor="inline", seed=0)
+    assert len(result.trials) == 12 and set(result.trials["state"]) == {"complete"}
+    assert result.best_value == pytest.approx(result.trials["value"].min())
+    assert result.best_params["x"] == pytest.approx(result.trials.loc[result.trials["value"].idxmin(), "params.x"])
+    parent = autotrack.get_run(result.parent_run_id)
+    assert parent.info.status == RunStatus.FINISHED
+    assert (parent.data.params["algo"], parent.data.params["n_trials"], parent.data.params["metric"]) == ("tpe", "12", "loss")
+    assert parent.data.metrics["best_loss"] == pytest.approx(result.best_value)
+    assert parent.data.tags["autotrack.sweep.bestRunId"] == result.best_run_id
+    trials = children(result.parent_run_id)
+    assert len(trials) == 12
+    for trial in trials:
+        assert trial.info.status == RunStatus.FINISHED
+        assert set(trial.data.params) == {"x", "depth", "kind"}
+        assert 2 <= int(trial.data.params["depth"]) <= 5  # randint excludes the upper bound
+        assert trial.data.metrics["loss"] == pytest.approx(quadratic({
+            "x": float(trial.data.params["x"]), "kind": trial.data.params["kind"]}))
+
+
+def test_dict_objective_and_a_failing_trial_that_does_not_stop_the_sweep():
+    def objective(params):
+        if params["x"] > 3:
+            raise ValueError("x is too large for this model")
+        return {"rmse": abs(params["x"]), "mae": 1.0}
+
+    result = autotrack.sweep(objective, {"x": sweeps.uniform(-5, 5)}, n_trials=15, metric="rmse",
+                             algo="random", executor="inline", seed=3)
+    failed = result.trials[result.trials["state"] == "failed"]
+    assert len(result.trials) == 15 and len(failed) >= 1
+    run = autotrack.get_run(failed["run_id"].iloc[0])
+    assert run.info.status == RunStatus.FAILED and run.data.tags["autotrack.trial.state"] == "FAILED"
+    text = open(autotrack.Client().download_artifacts(run.info.run_id, "traceback.txt")).read()
+    assert "ValueError: x is too large for this model" in text
+    finished = autotrack.get_run(result.best_run_id)
+    assert finished.data.metrics == {"rmse": result.best_value, "mae": 1.0}
+
+
+def test_missing_metric_fails_the_trial_with_a_clear_reason():
+    result = autotrack.sweep(lambda p: {"other": 1.0}, {"x": sweeps.uniform(0, 1)}, n_trials=2, metric="rmse",
+                             executor="inline")
+    assert set(result.trials["state"]) == {"failed"}
+    text = open(autotrack.Client().download_artifacts(result.trials["run_id"][0], "traceback.txt")).read()
+    assert "without the sweep's metric ['rmse']" in text
+    assert result.best_value is None
+
+
+def test_conditional_space_samples_only_the_chosen_branch():
+    space = {"model": sweeps.choice({"rf": {"depth": sweeps.randint(2, 10)},
+                                     "linear": {"alpha": sweeps.loguniform(1e-4, 1.0)}})}
+    seen = []
+
+    def objective(params):
+        seen.append(dict(params))
+        return params.get("depth", 0) + params.get("alpha", 0)
+
+    autotrack.sweep(objective, space, n_trials=12, executor="inline", algo="random", seed=1)
+    assert {tuple(sorted(p)) for p in seen} == {("depth", "model"), ("alpha", "model")}
+    assert all(("depth" in p) == (p["model"] == "rf") for p in seen)
+
+
+def test_grid_visits_every_combination_once():
+    seen = []
+    autotrack.sweep(lambda p: seen.append((p["a"], p["b"])) or 0.0, {"a": [1, 2, 3], "b": ["x", "y"]},
+                    n_trials=6, algo="grid", executor="inline")
+    assert sorted(seen) == [(a, b) for a in (1, 2, 3) for b in ("x", "y")]
+
+
+def test_multi_objective_nsga2():
+    result = autotrack.sweep(lambda p: {"loss": p["x"] ** 2, "size": (1 - p["x"]) ** 2}, {"x": sweeps.uniform(0, 1)},
+                             n_trials=10, metric=["loss", "size"], mode=["min", "min"], algo="nsga2",
+                             executor="inline", seed=0)
+    assert len(result.trials) == 10
+    trial = autotrack.get_run(result.trials["run_id"][0])
+    assert {"loss", "size"} <= set(trial.data.metrics)
+
+
+def test_median_pruner_marks_pruned_trials():
+    def objective(params):
+        for step in range(10):
+            autotrack.report(params["x"] * (step + 1), step)
+        return params["x"] * 10
+
+    result = autotrack.sweep(objective, {"x": sweeps.uniform(0, 10)}, n_trials=20, metric="loss",
+                             algo="random", pruner="median", executor="inline", seed=0)
+    pruned = result.trials[result.trials["state"] == "pruned"]
+    assert len(pruned) >= 3
+    run = autotrack.get_run(pruned["run_id"].iloc[0])
+    assert run.data.tags["autotrack.trial.state"] == "PRUNED"
+    assert len(autotrack.Client().get_metric_history(run.info.run_id, "loss")) < 10
+
+
+def test_thread_executor_runs_trials_concurrently():
+    import threading
+
+    threads = set()
+
+    def objective(params):
+        threads.add(threading.get_ident())
+        time.sleep(0.05)
+        return params["x"]
+
+    result = autotrack.sweep(objective, {"x": sweeps.uniform(0, 1)}, n_trials=8, executor="thread", n_jobs=2,
+                             algo="random", seed=0)
+    assert len(result.trials) == 8 and len(threads) == 2
+
+
+def _in_worker(params):
+    import os
+
+    return {"loss": params["x"], "pid": float(os.getpid())}
+
+
+def _dies_or_sleeps(params):
+    import os
+    import time
+
+    if params["kind"] == "die":
+        os.kill(os.getpid(), 9)
+    if params["kind"] == "slow":
+        time.sleep(30)
+    return params["x"]
+
+
+def test_local_executor_runs_trials_in_worker_processes():
+    result = autotrack.sweep(_in_worker, {"x": sweeps.uniform(0, 1)}, n_trials=6, metric="loss",
+                             executor="local", n_jobs=2, algo="random", seed=0)
+    pids = {autotrack.get_run(run_id).data.metrics["pid"] for run_id in result.trials["run_id"]}
+    assert len(pids) == 2 and os.getpid() not in pids
+
+
+def test_killed_worker_and_timeout_fail_their_trials_only():
+    space = {"x": [0.1, 0.2], "kind": ["ok", "die", "slow", "fine"]}
+    result = autotrack.sweep(_dies_or_sleeps, space, n_trials=8, algo="grid", executor="local", n_jobs=2,
+                             trial_timeout=3)
+    assert len(result.trials) == 8
+    by_kind = result.trials.groupby("params.kind")["state"].apply(set).to_dict()
+    assert by_kind == {"ok": {"complete"}, "fine": {"complete"}, "die": {"failed"}, "slow": {"failed"}}
+    reasons = {autotrack.get_run(r).info.status for r in result.trials["run_id"]}
+    assert reasons == {RunStatus.FINISHED, RunStatus.FAILED}
+    died = result.trials[result.trials["params.kind"] == "die"]["run_id"].iloc[0]
+    slow = result.trials[result.trials["params.kind"] == "slow"]["run_id"].iloc[0]
+    client = autotrack.Client()
+    assert "worker process died" in open(client.download_artifacts(died, "traceback.txt")).read()
+    assert "trial_timeout=3" in open(client.download_artifacts(slow, "traceback.txt")).read()
+
+
+def test_autologged_fit_inside_a_trial_lands_in_the_trial_run():
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = make_classification(n_samples=200, random_state=0)
+    autotrack.autolog(log_models=False)
+    try:
+        def objective(params):
+            return LogisticRegression(C=params["C"]).fit(X, y).score(X, y)
+
+        result = autotrack.sweep(objective, {"C": sweeps.loguniform(0.01, 10)}, n_trials=3, metric="accuracy",
+                                 mode="max", executor="inline", seed=0)
+    finally:
+        autotrack.autolog(disable=True)
+    for run_id in result.trials["run_id"]:
+        run = autotrack.get_run(run_id)
+        assert run.data.tags["estimator_name"] == "LogisticRegression"
+        assert "training_accuracy_score" in run.data.metrics
+    assert len(autotrack.search_runs(search_all_experiments=True, output_format="list")) == 4  # parent + 3 trials
+
+
+def test_ctrl_c_marks_running_trial_and_parent_killed():
+    calls = []
+
+    def objective(params):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return params["x"]
+
+    with pytest.raises(KeyboardInterrupt):
+        autotrack.sweep(objective, {"x": sweeps.uniform(0, 1)}, n_trials=10, executor="inline", seed=0, name="stopped")
+    parent = autotrack.search_runs(search_all_experiments=True, output_format="list",
+                                   filter_string="attributes.run_name = 'stopped'")[0]
+    assert parent.info.status == RunStatus.KILLED
+    statuses = sorted(r.info.status for r in children(parent.info.run_id))
+    assert statuses == [RunStatus.FINISHED, RunStatus.FINISHED, RunStatus.KILLED]
+
+
+def test_sigterm_mid_sweep_then_resume_loses_and_duplicates_nothing(tmp_path):
+    script = textwrap.dedent(
+        """
+        import time, autotrack
+        from autotrack import sweeps
+
+        def objective(params):
+            time.sleep(0.3)
+            return params["x"]
+
+        autotrack.sweep(objective, {"x": sweeps.uniform(0, 1)}, n_trials=12, metric="loss", executor="inline",
+                        algo="random", seed=0, name="interrupted")
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTRACK_")}
+    env["AUTOTRACK_TRACKING_URI"] = autotrack.get_tracking_uri()
+    worker = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    client = autotrack.Client()
+    deadline = time.time() + 60
+    parent = None
+    while time.time() < deadline:
+        found = autotrack.search_runs(search_all_experiments=True, output_format="list",
+                                      filter_string="attributes.run_name = 'interrupted'")
+        if found and len(children(found[0].info.run_id)) >= 4:
+            parent = found[0]
+            break
+        time.sleep(0.1)
+    assert parent is not None
+    worker.send_signal(signal.SIGTERM)
+    worker.communicate(timeout=30)
+    assert worker.returncode == 128 + signal.SIGTERM
+    assert client.get_run(parent.info.run_id).info.status == RunStatus.KILLED
+    before = [r for r in children(parent.info.run_id) if r.info.status == RunStatus.FINISHED]
+    assert 3 <= len(before) < 12
+    result = autotrack.sweep(lambda p: p["x"], {"x": sweeps.uniform(0, 1)}, n_trials=12, metric="loss",
+                             executor="inline", algo="random", seed=0, resume=parent.info.run_id)
+    finished = [r for r in children(parent.info.run_id) if r.info.status == RunStatus.FINISHED]
+    assert len(finished) == 12  # the budget, exactly: nothing lost, nothing run twice
+    assert {r.info.run_id for r in before} <= {r.info.run_id for r in finished}
+    assert len(result.trials) == 12
+    assert client.get_run(parent.info.run_id).info.status == RunStatus.FINISHED
+
+
+def test_bad_arguments_are_clear_errors():
+    with pytest.raises(autotrack.InvalidInput, match="Unknown algo 'bayes-opt'"):
+        autotrack.sweep(quadratic, SPACE, algo="bayes-opt", executor="inline")
+    with pytest.raises(autotrack.InvalidInput, match="Unknown executor"):
+        autotrack.sweep(quadratic, SPACE, executor="cluster")
+    with pytest.raises(autotrack.InvalidInput, match="low < high"):
+        sweeps.uniform(3, 1)
+    with pytest.raises(autotrack.InvalidInput, match="low > 0"):
+        sweeps.loguniform(0, 1)
+    assert autotrack.search_runs(search_all_experiments=True, output_format="list") == []
