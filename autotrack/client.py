@@ -140,8 +140,9 @@ class Client:
         start_time: int | None = None,
         tags: dict[str, Any] | None = None,
         run_name: str | None = None,
+        params: dict[str, Any] | None = None,
     ) -> Run:
-        """A new RUNNING run, heartbeated by this process until it is terminated."""
+        """A new RUNNING run (with `params`, if given, in the same write), heartbeated by this process."""
         all_tags = system_tags.default_tags()
         all_tags.update({_check_key(k, "tag key"): str(v) for k, v in (tags or {}).items()})
         name = run_name or all_tags.get(system_tags.RUN_NAME) or system_tags.run_name()
@@ -152,6 +153,7 @@ class Client:
             start_time or _now(),
             [RunTag(k, v) for k, v in all_tags.items()],
             heartbeat_deadline=self._writer.deadline(),
+            params=[Param(_check_key(str(k), "param key"), _param_value(v)) for k, v in (params or {}).items()],
         )
         self._writer.keep_alive(run.info.run_id, beat_now=False)
         return run

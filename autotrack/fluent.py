@@ -169,6 +169,13 @@ def start_run(
     return active
 
 
+def attach_run(run: Run) -> ActiveRun:
+    """Make a run this process was handed (a sweep trial) the active one, without reading the store."""
+    active = ActiveRun(run.info, run.data)
+    _run_stack.set(_run_stack.get() + (active,))
+    return active
+
+
 def end_run(status: str = RunStatus.FINISHED) -> None:
     """End the innermost active run with `status` (no-op without one)."""
     global _last_run_id

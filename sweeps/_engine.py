@@ -174,10 +174,10 @@ def sweep(
                         k: optuna.distributions.distribution_to_json(d) for k, d in trial.distributions.items()}})
                     child = client.create_run(experiment_id, run_name=f"{parent.info.run_name}-{trial.number}",
                                               tags={"autotrack.parentRunId": parent_id, SWEEP_TAG: str(trial.number),
-                                                    REPLAY_TAG: replay, PARAMS_TAG: json.dumps(params, default=str)})
-                    client.log_batch(child.info.run_id, params=[Param(k, v) for k, v in _flat(params).items()])
-                    task = TrialTask(trial.number, child.info.run_id, params, objective,
-                                     metric, absolute_uri(client.tracking_uri), trial)
+                                                    REPLAY_TAG: replay, PARAMS_TAG: json.dumps(params, default=str)},
+                                              params=_flat(params))
+                    task = TrialTask(trial.number, child, params, objective, metric,
+                                     absolute_uri(client.tracking_uri), trial)
                     running[trial.number] = (trial, task, time.monotonic())
                     runner.submit(task)
                     dispatched += 1

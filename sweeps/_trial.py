@@ -19,12 +19,16 @@ class TrialPruned(Exception):
 @dataclass(frozen=True)
 class TrialTask:
     number: int
-    run_id: str
+    run: Any  # the trial's Run, created by the sweep (RUNNING, heartbeated by the sweep's process)
     params: dict
     objective: Callable[[dict], Any]
     metric: Any  # a name, a list of names (multi-objective), or None
     tracking_uri: str
     optuna_trial: Any = None  # in-process executors only: pruning asks it directly
+
+    @property
+    def run_id(self) -> str:
+        return self.run.info.run_id
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ def run_trial(task: TrialTask) -> TrialOutcome:
     start = time.perf_counter()
     token = _current.set(task)
     try:
-        fluent.start_run(run_id=task.run_id, nested=True)
+        fluent.attach_run(task.run)
         try:
             values, metrics = _values(task.objective(dict(task.params)), task.metric)
             if not getattr(task.objective, "logs_itself", False):

@@ -61,7 +61,10 @@ class Store(Protocol):
         start_time: int,
         tags: Sequence[RunTag] = (),
         heartbeat_deadline: int | None = None,
-    ) -> Run: ...
+        params: Sequence[Param] = (),
+    ) -> Run:
+        """A RUNNING run with its tags (and params, in the same write)."""
+        ...
 
     def get_run(self, run_id: str) -> Run: ...
 

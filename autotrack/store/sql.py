@@ -344,6 +344,7 @@ class SqlStore:
         start_time: int,
         tags: Sequence[RunTag] = (),
         heartbeat_deadline: int | None = None,
+        params: Sequence[Param] = (),
     ) -> Run:
         run_id = uuid.uuid4().hex
         all_tags = {tag.key: tag.value for tag in tags}
@@ -376,6 +377,8 @@ class SqlStore:
                 ),
             )
             self._insert_tags.run(conn, [dict(run_uuid=run_id, key=k, value=v) for k, v in all_tags.items()])
+            if params:
+                self._insert_params(conn, run_id, params)
         self._known_active.add(run_id)
         info = RunInfo(
             run_id=run_id,
@@ -387,7 +390,7 @@ class SqlStore:
             artifact_uri=custom_uri or self._default_artifact_uri(experiment["experiment_id"], run_id),
             user_id=user_id,
         )
-        return Run(info, RunData(tags=all_tags))
+        return Run(info, RunData(params={p.key: str(p.value) for p in params}, tags=all_tags))
 
     def _default_artifact_uri(self, experiment_id: int, run_id: str) -> str:
         return f"{self.artifact_root}{os.sep}{experiment_id}{os.sep}{run_id}{os.sep}artifacts"
