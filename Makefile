@@ -19,6 +19,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py
 	$(BIN)/python examples/sklearn_autolog.py
+	$(BIN)/python examples/sweep_python.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -237,7 +237,9 @@ def sweep_run(ctx: click.Context, spec_file: str, n_trials: int | None, parallel
     if ctx.obj:
         autotrack.set_tracking_uri(ctx.obj)
     if spec.program:
-        objective = ProgramObjective(spec.program, spec.metric.name, spec.trial_timeout)
+        workers = plan["parallelism"] or os.cpu_count() or 1
+        objective = ProgramObjective(spec.program, spec.metric.name, spec.trial_timeout,
+                                     threads=max(1, (os.cpu_count() or 1) // workers))
         if plan["executor"] == "local":
             plan["executor"] = "thread"  # each trial is its own process already: threads only wait for them
     else:

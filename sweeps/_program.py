@@ -19,6 +19,7 @@ class ProgramObjective:
     program: str
     metric: str
     timeout: float | None = None
+    threads: int | None = None  # native thread pools per trial process: the cores shared among parallel trials
     logs_itself = True  # the script logged its metrics; run_trial must not log them again
 
     def __call__(self, params: dict) -> dict:
@@ -27,6 +28,10 @@ class ProgramObjective:
         task = current_trial()
         arguments = [f"--{key}={value}" for key, value in params.items()]
         env = {**os.environ, "AUTOTRACK_RUN_ID": task.run_id, "AUTOTRACK_TRACKING_URI": task.tracking_uri}
+        if self.threads:
+            from autotrack.sweeps._executors import THREAD_VARIABLES
+
+            env.update({name: str(self.threads) for name in THREAD_VARIABLES if name not in os.environ})
         try:
             done = subprocess.run([sys.executable, self.program, *arguments], env=env, capture_output=True,
                                   text=True, timeout=self.timeout, cwd=os.path.dirname(self.program))
