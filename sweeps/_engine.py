@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from autotrack.exceptions import InvalidInput
+from autotrack.sweeps._search import Suggestion
 from autotrack.sweeps._trial import TrialOutcome, TrialTask, report
 
 __all__ = ["SweepResult", "report", "sweep"]
@@ -27,7 +28,7 @@ __all__ = ["SweepResult", "report", "sweep"]
 SWEEP_TAG = "autotrack.sweep"  # "parent" on the sweep's run, the trial number on trials
 BEST_RUN_TAG = "autotrack.sweep.bestRunId"
 TRIAL_STATE_TAG = "autotrack.trial.state"
-REPLAY_TAG = "autotrack.trial.optuna"  # the sampler's view of a trial, to replay it on resume
+REPLAY_TAG = "autotrack.trial.replay"  # the searcher's view of a trial, to replay it on resume
 PARAMS_TAG = "autotrack.trial.params"  # the params as the objective saw them (JSON)
 
 
@@ -86,14 +87,11 @@ def sweep(
     continues an interrupted sweep: its finished trials are replayed into the sampler and only the
     remaining budget runs (trials that were running when it stopped run again).
     """
-    import optuna
-
     from autotrack import fluent
     from autotrack.client import Client
     from autotrack.entities import Param, RunStatus
     from autotrack.sweeps._executors import make_executor
-    from autotrack.sweeps._search import grid_size, make_pruner, make_sampler
-    from autotrack.sweeps._space import suggest
+    from autotrack.sweeps._search import grid_size, make_searcher
     from autotrack.tracking_uri import absolute_uri
 
     if not callable(objective):
@@ -104,23 +102,22 @@ def sweep(
     if algo == "grid":
         n_trials = min(n_trials, grid_size(space))  # each combination once
     metric_names = ["objective"] if metric is None else ([metric] if isinstance(metric, str) else list(metric))
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     n_workers = n_jobs or (1 if executor == "inline" else None)
+    searcher = make_searcher(algo, space, directions, seed, executor != "inline" and n_workers != 1, pruner,
+                             min_resource)
     runner = make_executor(executor, n_workers, trial_timeout, **dict(executor_options or {}))
-    sampler = make_sampler(algo, space, seed, parallel=runner.capacity > 1)
-    study = optuna.create_study(directions=directions, sampler=sampler, pruner=make_pruner(pruner, min_resource))
 
     client = Client()
     if experiment is not None:
         fluent.set_experiment(experiment)
     active = fluent.active_run()
     rows: list[dict] = []
-    running: dict[int, tuple[Any, TrialTask, float]] = {}
+    running: dict[int, tuple[Suggestion, TrialTask, float]] = {}
     best: dict[str, Any] = {"value": None, "run_id": None, "params": None}
     if resume:
         parent = client.resume_run(resume)
         experiment_id = parent.info.experiment_id
-        _replay(client, study, parent.info.run_id, experiment_id, metric_names, directions, rows, best)
+        _replay(client, searcher, parent.info.run_id, experiment_id, metric_names, directions, rows, best)
     else:
         experiment_id = active.info.experiment_id if active else fluent._active_experiment_id()
         tags = {SWEEP_TAG: "parent"}
@@ -139,19 +136,16 @@ def sweep(
 
     def finish(outcome: TrialOutcome) -> None:
         nonlocal failures
-        trial, task, _ = running.pop(outcome.number)
+        suggestion, task, _ = running.pop(outcome.number)
+        searcher.tell(suggestion, outcome.state, outcome.values)
         if outcome.state == "complete":
-            study.tell(trial, list(outcome.values) if len(outcome.values) > 1 else outcome.values[0])
             value = outcome.values[0]
             if _better(value, best["value"], directions[0]):
                 best.update(value=value, run_id=outcome.run_id, params=task.params)
                 client.log_metric(parent_id, f"best_{metric_names[0]}", value, step=len(rows) + 1)
                 client.set_tag(parent_id, BEST_RUN_TAG, outcome.run_id)
-        elif outcome.state == "pruned":
-            study.tell(trial, state=optuna.trial.TrialState.PRUNED)
-        else:
+        elif outcome.state == "failed":
             failures += 1
-            study.tell(trial, state=optuna.trial.TrialState.FAIL)
             if client.get_run(outcome.run_id).info.status == RunStatus.RUNNING:  # the worker could not record it
                 client.log_text(outcome.run_id, outcome.error or "failed", "traceback.txt")
                 client.set_tag(outcome.run_id, TRIAL_STATE_TAG, "FAILED")
@@ -168,17 +162,16 @@ def sweep(
             while len(rows) < n_trials:
                 out_of_time = timeout is not None and time.monotonic() - started > timeout
                 while len(running) < runner.capacity and dispatched < n_trials and not out_of_time:
-                    trial = study.ask()
-                    params = suggest(trial, space)
-                    replay = json.dumps({"params": trial.params, "distributions": {
-                        k: optuna.distributions.distribution_to_json(d) for k, d in trial.distributions.items()}})
-                    child = client.create_run(experiment_id, run_name=f"{parent.info.run_name}-{trial.number}",
-                                              tags={"autotrack.parentRunId": parent_id, SWEEP_TAG: str(trial.number),
-                                                    REPLAY_TAG: replay, PARAMS_TAG: json.dumps(params, default=str)},
+                    suggestion = searcher.ask()
+                    number, params = suggestion.number, suggestion.params
+                    child = client.create_run(experiment_id, run_name=f"{parent.info.run_name}-{number}",
+                                              tags={"autotrack.parentRunId": parent_id, SWEEP_TAG: str(number),
+                                                    REPLAY_TAG: suggestion.replay,
+                                                    PARAMS_TAG: json.dumps(params, default=str)},
                                               params=_flat(params))
-                    task = TrialTask(trial.number, child, params, objective, metric,
-                                     absolute_uri(client.tracking_uri), trial)
-                    running[trial.number] = (trial, task, time.monotonic())
+                    task = TrialTask(number, child, params, objective, metric,
+                                     absolute_uri(client.tracking_uri), suggestion.pruning)
+                    running[number] = (suggestion, task, time.monotonic())
                     runner.submit(task)
                     dispatched += 1
                 if not running:
@@ -216,11 +209,9 @@ def _better(value: float, best: float | None, direction: str) -> bool:
     return best is None or (value < best if direction == "minimize" else value > best)
 
 
-def _replay(client, study, parent_id: str, experiment_id: str, metric_names: list[str], directions: list[str],
+def _replay(client, searcher, parent_id: str, experiment_id: str, metric_names: list[str], directions: list[str],
             rows: list[dict], best: dict) -> None:
-    """Feed the finished trials of an interrupted sweep back to the sampler; interrupted ones are closed."""
-    import optuna
-
+    """Feed the finished trials of an interrupted sweep back to the searcher; interrupted ones are closed."""
     from autotrack.entities import RunStatus
 
     children = client.search_runs([experiment_id], f"tags.`autotrack.parentRunId` = '{parent_id}'",
@@ -229,28 +220,24 @@ def _replay(client, study, parent_id: str, experiment_id: str, metric_names: lis
         tags, status = child.data.tags, child.info.status
         if REPLAY_TAG not in tags:
             continue
-        replay = json.loads(tags[REPLAY_TAG])
-        distributions = {k: optuna.distributions.json_to_distribution(v) for k, v in replay["distributions"].items()}
         values = [child.data.metrics.get(name) for name in metric_names]
         if status == RunStatus.FINISHED and tags.get(TRIAL_STATE_TAG) != "PRUNED" and None not in values:
-            state, row_state = optuna.trial.TrialState.COMPLETE, "complete"
+            state = "complete"
         elif status == RunStatus.FAILED:
-            state, row_state, values = optuna.trial.TrialState.FAIL, "failed", None
+            state = "failed"
         elif tags.get(TRIAL_STATE_TAG) == "PRUNED":
-            state, row_state, values = optuna.trial.TrialState.PRUNED, "pruned", None
+            state = "pruned"
         else:  # it was running when the sweep stopped: it runs again as a new trial
             if status == RunStatus.RUNNING:
                 client.set_terminated(child.info.run_id, RunStatus.KILLED)
             continue
-        study.add_trial(optuna.trial.create_trial(
-            params=replay["params"], distributions=distributions, state=state,
-            values=values if state == optuna.trial.TrialState.COMPLETE else None))
+        searcher.replay(tags[REPLAY_TAG], state, values if state == "complete" else None)
         params = json.loads(tags.get(PARAMS_TAG, "{}"))
-        value = values[0] if values else math.nan
-        rows.append({"number": len(rows), "run_id": child.info.run_id, "state": row_state, "value": value,
+        value = values[0] if state == "complete" else math.nan
+        rows.append({"number": len(rows), "run_id": child.info.run_id, "state": state, "value": value,
                      "duration_s": ((child.info.end_time or 0) - child.info.start_time) / 1000,
                      **{f"params.{k}": v for k, v in params.items()}})
-        if row_state == "complete" and _better(value, best["value"], directions[0]):
+        if state == "complete" and _better(value, best["value"], directions[0]):
             best.update(value=value, run_id=child.info.run_id, params=params)
 
 

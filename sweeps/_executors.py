@@ -174,7 +174,7 @@ class ProcessExecutor:
             import pickle as pickler
         worker = next(w for w in self._workers if w.task is None)
         worker.task, worker.started = task, time.monotonic()
-        worker.tasks.put(pickler.dumps(replace(task, optuna_trial=None)))
+        worker.tasks.put(pickler.dumps(replace(task, pruning=None)))
 
     def _replace(self, worker: _Worker) -> None:
         if worker.process.is_alive():

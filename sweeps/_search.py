@@ -1,15 +1,17 @@
-"""Search algorithms and pruners by name, all Optuna's: nothing here searches by itself."""
+"""Search algorithms and pruners by name, Optuna's and Hyperopt's: nothing here searches by itself."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping, Protocol, Sequence
 
 from autotrack.exceptions import InvalidInput
 from autotrack.sweeps._space import grid_space
 
-__all__ = ["ALGORITHMS", "PRUNERS", "grid_size", "make_pruner", "make_sampler"]
+__all__ = ["ALGORITHMS", "PRUNERS", "Searcher", "Suggestion", "grid_size", "make_pruner", "make_sampler", "make_searcher"]
 
-ALGORITHMS = ("tpe", "random", "grid", "cmaes", "nsga2")
+ALGORITHMS = ("tpe", "random", "grid", "cmaes", "nsga2", "hyperopt-tpe")
 PRUNERS = ("median", "hyperband", "asha", "none")
 
 
@@ -69,3 +71,179 @@ def make_pruner(pruner: Any, min_resource: int = 1) -> Any:
     if pruner == "asha":
         return optuna.pruners.SuccessiveHalvingPruner(min_resource=min_resource)
     raise InvalidInput(f"Unknown pruner {pruner!r}; allowed: {', '.join(PRUNERS)} or an optuna.pruners object.")
+
+
+# -- the searcher seam: ask for params, tell results --------------------------
+@dataclass
+class Suggestion:
+    number: int
+    params: dict
+    replay: str  # JSON the searcher can replay on resume
+    handle: Any = None  # the searcher's own trial object
+    pruning: Any = None  # an object with report(value, step) / should_prune(), for in-process trials
+
+
+class Searcher(Protocol):
+    """Two calls and only plain data across them (the Ray Tune Searcher shape)."""
+
+    def ask(self) -> Suggestion: ...
+
+    def tell(self, suggestion: Suggestion, state: str, values: Sequence[float] | None = None) -> None: ...
+
+    def replay(self, replay: str, state: str, values: Sequence[float] | None) -> None: ...
+
+
+class OptunaSearcher:
+    def __init__(self, algo: str, space: Mapping[str, Any], directions: list[str], seed: int | None,
+                 parallel: bool, pruner: Any, min_resource: int):
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        self._space = space
+        self._study = optuna.create_study(directions=directions, sampler=make_sampler(algo, space, seed, parallel),
+                                          pruner=make_pruner(pruner, min_resource))
+
+    def ask(self) -> Suggestion:
+        import optuna
+
+        from autotrack.sweeps._space import suggest
+
+        trial = self._study.ask()
+        params = suggest(trial, self._space)
+        replay = json.dumps({"params": trial.params, "distributions": {
+            k: optuna.distributions.distribution_to_json(d) for k, d in trial.distributions.items()}})
+        return Suggestion(trial.number, params, replay, trial, trial)
+
+    def tell(self, suggestion: Suggestion, state: str, values: Sequence[float] | None = None) -> None:
+        import optuna
+
+        if state == "complete":
+            self._study.tell(suggestion.handle, list(values) if len(values) > 1 else values[0])
+        else:
+            states = {"pruned": optuna.trial.TrialState.PRUNED, "failed": optuna.trial.TrialState.FAIL}
+            self._study.tell(suggestion.handle, state=states[state])
+
+    def replay(self, replay: str, state: str, values: Sequence[float] | None) -> None:
+        import optuna
+
+        data = json.loads(replay)
+        distributions = {k: optuna.distributions.json_to_distribution(v) for k, v in data["distributions"].items()}
+        states = {"complete": optuna.trial.TrialState.COMPLETE, "pruned": optuna.trial.TrialState.PRUNED,
+                  "failed": optuna.trial.TrialState.FAIL}
+        self._study.add_trial(optuna.trial.create_trial(params=data["params"], distributions=distributions,
+                                                        state=states[state],
+                                                        values=list(values) if state == "complete" else None))
+
+
+class HyperoptSearcher:
+    """Hyperopt's TPE driven by ask/tell: its Trials object holds the history, `tpe.suggest` asks."""
+
+    def __init__(self, space: Any, directions: list[str], seed: int | None):
+        from hyperopt import Domain, Trials
+
+        if len(directions) != 1:
+            raise InvalidInput("algo='hyperopt-tpe' optimizes one metric; use algo='nsga2' for several.")
+        self._space = to_hyperopt(space)
+        self._domain = Domain(lambda params: 0.0, self._space)
+        self._trials = Trials()
+        self._sign = 1.0 if directions[0] == "minimize" else -1.0
+        self._seed = seed if seed is not None else 0
+        self._count = 0
+
+    def _new_document(self) -> dict:
+        from hyperopt import tpe
+
+        ids = self._trials.new_trial_ids(1)
+        self._trials.refresh()
+        documents = tpe.suggest(ids, self._domain, self._trials, self._seed + self._count)
+        self._count += 1
+        self._trials.insert_trial_docs(documents)
+        self._trials.refresh()
+        return self._trials._dynamic_trials[-1]
+
+    def ask(self) -> Suggestion:
+        from hyperopt import space_eval
+
+        document = self._new_document()
+        vals = {k: _plain(v[0]) for k, v in document["misc"]["vals"].items() if v}
+        params = _plain(space_eval(self._space, vals))
+        return Suggestion(document["tid"], params, json.dumps({"hyperopt_vals": vals}), document)
+
+    def tell(self, suggestion: Suggestion, state: str, values: Sequence[float] | None = None) -> None:
+        from hyperopt import JOB_STATE_DONE, JOB_STATE_ERROR, STATUS_FAIL, STATUS_OK
+
+        document = suggestion.handle
+        if state == "complete":
+            document["result"] = {"loss": self._sign * values[0], "status": STATUS_OK}
+            document["state"] = JOB_STATE_DONE
+        else:
+            document["result"] = {"status": STATUS_FAIL}
+            document["state"] = JOB_STATE_ERROR
+        self._trials.refresh()
+
+    def replay(self, replay: str, state: str, values: Sequence[float] | None) -> None:
+        raise InvalidInput("Resuming a sweep is supported for Optuna's algorithms, not algo='hyperopt-tpe'.")
+
+
+def _plain(value: Any) -> Any:
+    """Hyperopt hands back numpy scalars: the objective and the store get Python ones."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value.item() if hasattr(value, "item") and getattr(value, "shape", None) == () else value
+
+
+def is_hyperopt_space(space: Any) -> bool:
+    try:
+        from hyperopt.pyll import Apply
+    except ImportError:
+        return False
+    if isinstance(space, Apply):
+        return True
+    return isinstance(space, Mapping) and any(is_hyperopt_space(v) for v in space.values())
+
+
+def to_hyperopt(space: Any) -> Any:
+    """Our space as a Hyperopt expression; a Hyperopt `hp.*` space passes through."""
+    import math
+
+    from hyperopt import hp
+
+    from autotrack.sweeps._space import Distribution
+
+    if not isinstance(space, Mapping) or is_hyperopt_space(space):
+        return space
+
+    def convert(name: str, spec: Any) -> Any:
+        if isinstance(spec, Distribution):
+            if spec.kind == "uniform":
+                return hp.uniform(name, spec.low, spec.high)
+            if spec.kind == "loguniform":
+                return hp.loguniform(name, math.log(spec.low), math.log(spec.high))
+            if spec.kind == "randint":
+                return hp.randint(name, int(spec.low), int(spec.high))
+            if spec.kind == "quniform":
+                return hp.quniform(name, spec.low, spec.high, spec.q)
+            if spec.kind == "qloguniform":
+                return hp.qloguniform(name, math.log(spec.low), math.log(spec.high), spec.q)
+            if spec.branches:  # a conditional choice: each option's params merged into the chosen branch
+                return hp.choice(name, [{name: option, **{k: convert(k, v) for k, v in spec.branches[option].items()}}
+                                        for option in spec.options])
+            return hp.choice(name, list(spec.options))
+        if isinstance(spec, list):
+            return hp.choice(name, spec)
+        if isinstance(spec, Mapping):
+            return {k: convert(f"{name}.{k}", v) for k, v in spec.items()}
+        return spec
+
+    return {name: convert(name, spec) for name, spec in space.items()}
+
+
+def make_searcher(algo: str, space: Any, directions: list[str], seed: int | None, parallel: bool,
+                  pruner: Any, min_resource: int) -> Searcher:
+    if algo == "hyperopt-tpe" or is_hyperopt_space(space):
+        if pruner not in (None, "none"):
+            raise InvalidInput("Pruning needs an Optuna algorithm; algo='hyperopt-tpe' has no pruner.")
+        return HyperoptSearcher(space, directions, seed)
+    return OptunaSearcher(algo, space, directions, seed, parallel, pruner, min_resource)

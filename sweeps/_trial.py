@@ -24,7 +24,7 @@ class TrialTask:
     objective: Callable[[dict], Any]
     metric: Any  # a name, a list of names (multi-objective), or None
     tracking_uri: str
-    optuna_trial: Any = None  # in-process executors only: pruning asks it directly
+    pruning: Any = None  # in-process executors only: report()/should_prune() of the search trial
 
     @property
     def run_id(self) -> str:
@@ -66,9 +66,9 @@ def report(value: float, step: int) -> None:
     task = _current.get()
     name = _metric_names(task.metric)[0] if task else "objective"
     fluent.log_metric(name, value, step=step)
-    if task is not None and task.optuna_trial is not None:
-        task.optuna_trial.report(float(value), step)
-        if task.optuna_trial.should_prune():
+    if task is not None and task.pruning is not None:
+        task.pruning.report(float(value), step)
+        if task.pruning.should_prune():
             raise TrialPruned(f"pruned at step {step}")
 
 

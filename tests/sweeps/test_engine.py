@@ -267,3 +267,30 @@ def test_bad_arguments_are_clear_errors():
     with pytest.raises(autotrack.InvalidInput, match="low > 0"):
         sweeps.loguniform(0, 1)
     assert autotrack.search_runs(search_all_experiments=True, output_format="list") == []
+
+
+def test_hyperopt_tpe_with_our_space_and_with_an_hp_space():
+    from hyperopt import hp
+
+    result = autotrack.sweep(quadratic, SPACE, n_trials=15, metric="loss", algo="hyperopt-tpe",
+                             executor="inline", seed=0)
+    assert len(result.trials) == 15 and set(result.trials["state"]) == {"complete"}
+    assert result.best_value == pytest.approx(result.trials["value"].min())
+    assert set(result.best_params) == {"x", "depth", "kind"} and 2 <= result.best_params["depth"] < 6
+
+    space = {"lr": hp.loguniform("lr", -7, 0),
+             "model": hp.choice("model", [{"type": "rf", "depth": hp.randint("depth", 2, 8)},
+                                          {"type": "linear", "alpha": hp.uniform("alpha", 0, 1)}])}
+    seen = []
+
+    def objective(params):
+        seen.append(params)
+        return params["lr"] + params["model"].get("alpha", 0)
+
+    result = autotrack.sweep(objective, space, n_trials=10, metric="loss", executor="inline", seed=1)
+    assert len(seen) == 10 and all(0 < p["lr"] <= 1 for p in seen)
+    assert {p["model"]["type"] for p in seen} <= {"rf", "linear"}
+    trial = autotrack.get_run(result.trials["run_id"][0])
+    assert "lr" in trial.data.params and any(k.startswith("model.") for k in trial.data.params)
+    with pytest.raises(autotrack.InvalidInput, match="Pruning needs an Optuna algorithm"):
+        autotrack.sweep(objective, space, n_trials=2, pruner="median", executor="inline")
