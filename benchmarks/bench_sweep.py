@@ -5,7 +5,8 @@
    about 1 ms of tracking per trial), and against MLflow's nested-run pattern (an MLflow run
    per Optuna trial) when MLflow is installed.
 2. Parallel scaling: 16 trials of a CPU-bound objective (~0.5 s each), n_jobs=2 against
-   n_jobs=1 with the local process executor (target: at most 0.6x the time).
+   n_jobs=1 with the local process executor, and with the Ray executor on a local Ray head
+   (target: at most 0.6x the time).
 """
 
 from __future__ import annotations
@@ -89,8 +90,24 @@ def scaling() -> dict:
         autotrack.sweep(burn, space, n_trials=16, algo="random", executor="local", n_jobs=n_jobs,
                         trial_timeout=600 if n_jobs == 1 else None, seed=0, progress=False)
         times[n_jobs] = time.perf_counter() - start
-    return {"scaling_16_trials_n_jobs_1_s": times[1], "scaling_16_trials_n_jobs_2_s": times[2],
-            "scaling_ratio_2_over_1": times[2] / times[1]}
+    figures = {"scaling_16_trials_n_jobs_1_s": times[1], "scaling_16_trials_n_jobs_2_s": times[2],
+               "scaling_ratio_2_over_1": times[2] / times[1]}
+    # The same on Ray: a local head on loopback, started here, before the timing.
+    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    try:
+        for n_jobs in (1, 2):
+            start = time.perf_counter()
+            autotrack.sweep(burn, space, n_trials=16, algo="random", executor="ray", n_jobs=n_jobs, seed=0,
+                            progress=False)
+            figures[f"ray_scaling_16_trials_n_jobs_{n_jobs}_s"] = time.perf_counter() - start
+    finally:
+        ray.shutdown()
+    figures["ray_scaling_ratio_2_over_1"] = figures["ray_scaling_16_trials_n_jobs_2_s"] / figures[
+        "ray_scaling_16_trials_n_jobs_1_s"]
+    return figures
 
 
 def main() -> None:

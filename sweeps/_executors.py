@@ -235,6 +235,11 @@ class ProcessExecutor:
 
 
 def make_executor(name: str, n_jobs: int | None, trial_timeout: float | None, **options) -> Executor:
+    """`options` go to the Ray executor: address, resources_per_trial, init_options."""
+    if name == "ray":
+        from autotrack.sweeps._ray import RayExecutor
+
+        return RayExecutor(n_jobs, trial_timeout, **options)
     n_jobs = n_jobs or os.cpu_count() or 1
     if name == "inline" or (name == "local" and n_jobs == 1 and not trial_timeout):
         return InlineExecutor()  # one worker and no timeout to enforce: no process to pay for
@@ -242,8 +247,4 @@ def make_executor(name: str, n_jobs: int | None, trial_timeout: float | None, **
         return ProcessExecutor(n_jobs, trial_timeout)
     if name == "thread":
         return ThreadExecutor(n_jobs)
-    if name == "ray":
-        from autotrack.sweeps._ray import RayExecutor
-
-        return RayExecutor(n_jobs, trial_timeout, **options)
     raise InvalidInput(f"Unknown executor '{name}'; allowed: {', '.join(EXECUTORS)}.")

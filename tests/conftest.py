@@ -11,6 +11,8 @@ import autotrack
 from autotrack import fluent, tracking_uri
 
 POSTGRES_ENV = "AUTOTRACK_TEST_POSTGRES_URI"
+# A local Ray started by a test uses 127.0.0.1 for its node, never the machine's network address.
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 
 
 @pytest.fixture(autouse=True)

@@ -294,3 +294,35 @@ def test_hyperopt_tpe_with_our_space_and_with_an_hp_space():
     assert "lr" in trial.data.params and any(k.startswith("model.") for k in trial.data.params)
     with pytest.raises(autotrack.InvalidInput, match="Pruning needs an Optuna algorithm"):
         autotrack.sweep(objective, space, n_trials=2, pruner="median", executor="inline")
+
+
+def _ray_objective(params):
+    import autotrack
+
+    for step in range(3):
+        autotrack.log_metric("curve", params["x"] * step, step=step)
+    autotrack.log_text(f"x={params['x']}", "notes/x.txt")
+    if params["x"] > 0.9:
+        raise RuntimeError("diverged")
+    return params["x"]
+
+
+def test_ray_executor_writes_what_workers_recorded_into_the_trial_runs():
+    result = autotrack.sweep(_ray_objective, {"x": sweeps.uniform(0, 1)}, n_trials=6, metric="loss",
+                             executor="ray", n_jobs=2, algo="random", seed=0,
+                             executor_options={"init_options": {"num_cpus": 2}})
+    assert len(result.trials) == 6
+    client = autotrack.Client()
+    for row in result.trials.itertuples():
+        run = client.get_run(row.run_id)
+        if row.state == "complete":
+            assert run.info.status == RunStatus.FINISHED
+            assert run.data.metrics["loss"] == pytest.approx(row.value)
+            assert [m.step for m in client.get_metric_history(row.run_id, "curve")] == [0, 1, 2]
+            assert open(client.download_artifacts(row.run_id, "notes/x.txt")).read().startswith("x=")
+        else:
+            assert run.info.status == RunStatus.FAILED
+            assert "diverged" in open(client.download_artifacts(row.run_id, "traceback.txt")).read()
+    import ray
+
+    assert not ray.is_initialized()  # the sweep started its local Ray and stopped it
