@@ -77,6 +77,7 @@ def main() -> None:
     warnings.simplefilter("ignore")
     X, y = data()
     with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)  # whatever MLflow writes to its working folder (./mlruns) stays in here
         import autotrack
 
         autotrack.set_tracking_uri(os.path.join(folder, "autotrack-runs"))

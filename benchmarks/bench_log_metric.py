@@ -52,6 +52,7 @@ def bench_mlflow(folder: str, n: int = 300) -> dict:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)  # whatever MLflow writes to its working folder (./mlruns) stays in here
         figures = bench_autotrack(folder)
         if mlflow_available():
             figures.update(bench_mlflow(folder))

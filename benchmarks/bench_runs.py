@@ -65,6 +65,7 @@ def bench(module, uri: str, n: int, prefix: str) -> dict:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)  # whatever MLflow writes to its working folder (./mlruns) stays in here
         import autotrack
 
         figures = bench(autotrack, os.path.join(folder, "autotrack-runs"), N_RUNS, "autotrack")

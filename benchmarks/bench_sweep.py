@@ -114,6 +114,7 @@ def main() -> None:
     import autotrack
 
     with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)  # whatever MLflow writes to its working folder (./mlruns) stays in here
         autotrack.set_tracking_uri(os.path.join(folder, "autotrack-runs"))
         plain = optuna_alone()
         tracked = autotrack_sweep()
