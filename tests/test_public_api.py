@@ -8,7 +8,7 @@ import sys
 import autotrack
 
 EXPECTED = {
-    "ActiveRun", "AutotrackException", "Client", "autolog", "Experiment", "InvalidInput", "Metric", "MlflowClient",
+    "ActiveRun", "AutotrackException", "Client", "autolog", "report", "sweep", "Experiment", "InvalidInput", "Metric", "MlflowClient",
     "NotFound", "Param", "Run", "RunData", "RunInfo", "RunStatus", "RunTag", "ViewType", "__version__",
     "active_run", "create_experiment", "delete_experiment", "delete_run", "delete_tag", "end_run", "flush",
     "get_artifact_uri", "get_experiment", "get_experiment_by_name", "get_run", "get_tracking_uri",
