@@ -326,3 +326,11 @@ def test_ray_executor_writes_what_workers_recorded_into_the_trial_runs():
     import ray
 
     assert not ray.is_initialized()  # the sweep started its local Ray and stopped it
+
+
+def test_cmaes_converges_on_a_quadratic():
+    result = autotrack.sweep(lambda p: (p["x"] - 1) ** 2 + (p["y"] + 2) ** 2,
+                             {"x": sweeps.uniform(-5, 5), "y": sweeps.uniform(-5, 5)}, n_trials=40,
+                             algo="cmaes", executor="inline", seed=0)
+    assert set(result.trials["state"]) == {"complete"}
+    assert result.best_value < 1.0
