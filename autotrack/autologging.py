@@ -25,7 +25,17 @@ from typing import Any, Callable
 from autotrack.exceptions import AutotrackWarning
 from autotrack.patching import registry
 
-__all__ = ["AutologSettings", "Call", "autolog", "configure", "patch_subclasses", "patch_training", "safely", "warn"]
+__all__ = [
+    "AutologSettings",
+    "Call",
+    "autolog",
+    "configure",
+    "library_autolog",
+    "patch_subclasses",
+    "patch_training",
+    "safely",
+    "warn",
+]
 
 # integration name -> the module whose import turns it on
 INTEGRATIONS = {"sklearn": "sklearn", "xgboost": "xgboost", "lightgbm": "lightgbm", "pytorch": "torch"}
@@ -238,6 +248,31 @@ def autolog(
         if not disable and module_name not in sys.modules and importlib.util.find_spec(module_name) is None:
             continue  # not installed
         configure(integration, settings, disable, explicit=False)
+
+
+def library_autolog(integration: str, library: str) -> Callable[..., None]:
+    """The `autotrack.<lib>.autolog` function of one integration: the same options as `autolog`."""
+
+    def autolog_one(
+        log_models: bool = True,
+        log_input_examples: bool = False,
+        log_model_signatures: bool = True,
+        log_post_training_metrics: bool = True,
+        max_tuning_runs: int | None = 5,
+        disable: bool = False,
+        exclusive: bool = False,
+        silent: bool = False,
+        extra_tags: dict | None = None,
+    ) -> None:
+        settings = AutologSettings(
+            log_models, log_input_examples, log_model_signatures, log_post_training_metrics,
+            max_tuning_runs, exclusive, silent, dict(extra_tags or {}),
+        )
+        configure(integration, settings, disable, explicit=True)
+
+    autolog_one.__name__ = autolog_one.__qualname__ = "autolog"
+    autolog_one.__doc__ = f"Autolog {library} only; `disable=True` restores the original functions exactly."
+    return autolog_one
 
 
 # -- post-import hooks ----------------------------------------------------

@@ -51,31 +51,18 @@ def save_model(lgb_model: Any, path: str | os.PathLike, *, signature=None, input
                              pyfunc_loader=__name__, run_id=run_id, artifact_path=artifact_path)
 
 
-def log_model(lgb_model: Any, artifact_path: str = "model", *, signature=None, input_example=None,
-              pip_requirements=None) -> models.ModelInfo:
-    return models.log_model(
-        lambda path, **kw: save_model(lgb_model, path, signature=signature, input_example=input_example,
-                                      pip_requirements=pip_requirements, **kw),
-        artifact_path,
-    )
+log_model = models.flavor_logger(save_model)
 
 
 def load_model(model_uri: str) -> Any:
     """A `lightgbm.Booster` read from the model's text file."""
     lightgbm = _lightgbm()
-    path = models.model_local_path(model_uri)
-    config = models.Model.load(path).flavor(FLAVOR, model_uri)
-    return lightgbm.Booster(model_file=str(Path(path) / config["data"]))
+    path, config = models.flavor_files(model_uri, FLAVOR)
+    return lightgbm.Booster(model_file=str(path / config["data"]))
 
 
 # -- autologging ----------------------------------------------------------
-def autolog(log_models: bool = True, log_input_examples: bool = False, log_model_signatures: bool = True,
-            log_post_training_metrics: bool = True, max_tuning_runs: int | None = 5, disable: bool = False,
-            exclusive: bool = False, silent: bool = False, extra_tags: dict | None = None) -> None:
-    """Autolog LightGBM only; `disable=True` restores the original functions."""
-    settings = AutologSettings(log_models, log_input_examples, log_model_signatures, log_post_training_metrics,
-                               max_tuning_runs, exclusive, silent, dict(extra_tags or {}))
-    autologging.configure("lightgbm", settings, disable, explicit=True)
+autolog = autologging.library_autolog("lightgbm", "LightGBM")
 
 
 def patch(settings: AutologSettings) -> None:

@@ -69,39 +69,25 @@ def save_model(module: Any, path: str | os.PathLike, *, signature=None, input_ex
                              pyfunc_loader=__name__, run_id=run_id, artifact_path=artifact_path)
 
 
-def log_model(module: Any, artifact_path: str = "model", *, signature=None, input_example=None,
-              pip_requirements=None) -> models.ModelInfo:
-    return models.log_model(
-        lambda path, **kw: save_model(module, path, signature=signature, input_example=input_example,
-                                      pip_requirements=pip_requirements, **kw),
-        artifact_path,
-    )
+log_model = models.flavor_logger(save_model)
 
 
 def load_model(model_uri: str, map_location: Any = None) -> Any:
     """The whole module. It is unpickled: load only models from a store you trust."""
     torch = _torch()
-    path = models.model_local_path(model_uri)
-    config = models.Model.load(path).flavor(FLAVOR, model_uri)
-    return torch.load(Path(path) / config["model_data"], map_location=map_location, weights_only=False)
+    path, config = models.flavor_files(model_uri, FLAVOR)
+    return torch.load(path / config["model_data"], map_location=map_location, weights_only=False)
 
 
 def load_state_dict(model_uri: str, map_location: Any = None) -> dict:
     """The weights only, read without unpickling code (`weights_only=True`)."""
     torch = _torch()
-    path = models.model_local_path(model_uri)
-    config = models.Model.load(path).flavor(FLAVOR, model_uri)
-    return torch.load(Path(path) / config["state_dict"], map_location=map_location, weights_only=True)
+    path, config = models.flavor_files(model_uri, FLAVOR)
+    return torch.load(path / config["state_dict"], map_location=map_location, weights_only=True)
 
 
 # -- autologging ----------------------------------------------------------
-def autolog(log_models: bool = True, log_input_examples: bool = False, log_model_signatures: bool = True,
-            log_post_training_metrics: bool = True, max_tuning_runs: int | None = 5, disable: bool = False,
-            exclusive: bool = False, silent: bool = False, extra_tags: dict | None = None) -> None:
-    """Autolog plain PyTorch training loops; `disable=True` removes every patch and hook."""
-    settings = AutologSettings(log_models, log_input_examples, log_model_signatures, log_post_training_metrics,
-                               max_tuning_runs, exclusive, silent, dict(extra_tags or {}))
-    autologging.configure("pytorch", settings, disable, explicit=True)
+autolog = autologging.library_autolog("pytorch", "plain PyTorch training loops")
 
 
 @dataclass

@@ -55,30 +55,17 @@ def save_model(sk_model: Any, path: str | os.PathLike, *, signature=None, input_
                              pyfunc_loader=__name__, run_id=run_id, artifact_path=artifact_path)
 
 
-def log_model(sk_model: Any, artifact_path: str = "model", *, signature=None, input_example=None,
-              pip_requirements=None) -> models.ModelInfo:
-    return models.log_model(
-        lambda path, **kw: save_model(sk_model, path, signature=signature, input_example=input_example,
-                                      pip_requirements=pip_requirements, **kw),
-        artifact_path,
-    )
+log_model = models.flavor_logger(save_model)
 
 
 def load_model(model_uri: str) -> Any:
-    path = models.model_local_path(model_uri)
-    config = models.Model.load(path).flavor(FLAVOR, model_uri)
-    with open(Path(path) / config["pickled_model"], "rb") as handle:
+    path, config = models.flavor_files(model_uri, FLAVOR)
+    with open(path / config["pickled_model"], "rb") as handle:
         return pickle.load(handle)
 
 
 # -- autologging ----------------------------------------------------------
-def autolog(log_models: bool = True, log_input_examples: bool = False, log_model_signatures: bool = True,
-            log_post_training_metrics: bool = True, max_tuning_runs: int | None = 5, disable: bool = False,
-            exclusive: bool = False, silent: bool = False, extra_tags: dict | None = None) -> None:
-    """Autolog scikit-learn only; `disable=True` restores the original methods."""
-    settings = AutologSettings(log_models, log_input_examples, log_model_signatures, log_post_training_metrics,
-                               max_tuning_runs, exclusive, silent, dict(extra_tags or {}))
-    autologging.configure("sklearn", settings, disable, explicit=True)
+autolog = autologging.library_autolog("sklearn", "scikit-learn")
 
 
 def patch(settings: AutologSettings) -> None:

@@ -50,13 +50,7 @@ def save_model(xgb_model: Any, path: str | os.PathLike, *, signature=None, input
                              pyfunc_loader=__name__, run_id=run_id, artifact_path=artifact_path)
 
 
-def log_model(xgb_model: Any, artifact_path: str = "model", *, signature=None, input_example=None,
-              pip_requirements=None) -> models.ModelInfo:
-    return models.log_model(
-        lambda path, **kw: save_model(xgb_model, path, signature=signature, input_example=input_example,
-                                      pip_requirements=pip_requirements, **kw),
-        artifact_path,
-    )
+log_model = models.flavor_logger(save_model)
 
 
 def load_model(model_uri: str) -> Any:
@@ -64,24 +58,17 @@ def load_model(model_uri: str) -> Any:
     import importlib
 
     _xgboost()
-    path = models.model_local_path(model_uri)
-    config = models.Model.load(path).flavor(FLAVOR, model_uri)
+    path, config = models.flavor_files(model_uri, FLAVOR)
     module_name, _, class_name = config["model_class"].rpartition(".")
     if not module_name.startswith("xgboost"):
         raise InvalidInput(f"Unexpected XGBoost model class '{config['model_class']}' in {model_uri}.")
     model = getattr(importlib.import_module(module_name), class_name)()
-    model.load_model(str(Path(path) / config["data"]))
+    model.load_model(str(path / config["data"]))
     return model
 
 
 # -- autologging ----------------------------------------------------------
-def autolog(log_models: bool = True, log_input_examples: bool = False, log_model_signatures: bool = True,
-            log_post_training_metrics: bool = True, max_tuning_runs: int | None = 5, disable: bool = False,
-            exclusive: bool = False, silent: bool = False, extra_tags: dict | None = None) -> None:
-    """Autolog XGBoost only; `disable=True` restores the original functions."""
-    settings = AutologSettings(log_models, log_input_examples, log_model_signatures, log_post_training_metrics,
-                               max_tuning_runs, exclusive, silent, dict(extra_tags or {}))
-    autologging.configure("xgboost", settings, disable, explicit=True)
+autolog = autologging.library_autolog("xgboost", "XGBoost")
 
 
 def patch(settings: AutologSettings) -> None:

@@ -25,7 +25,16 @@ from typing import Any, Callable, Sequence
 from autotrack.exceptions import InvalidInput, NotFound
 from autotrack.models.signature import ModelSignature, infer_signature
 
-__all__ = ["Model", "ModelInfo", "log_model", "model_local_path", "pinned_requirements", "save_model"]
+__all__ = [
+    "Model",
+    "ModelInfo",
+    "flavor_files",
+    "flavor_logger",
+    "log_model",
+    "model_local_path",
+    "pinned_requirements",
+    "save_model",
+]
 
 MLMODEL = "MLmodel"
 INPUT_EXAMPLE = "input_example.json"
@@ -195,6 +204,28 @@ def log_model(save: Callable[..., Model], name: str) -> ModelInfo:
         model_uuid=model.model_uuid,
         utc_time_created=model.utc_time_created,
     )
+
+
+def flavor_logger(save: Callable[..., Model]) -> Callable[..., ModelInfo]:
+    """A flavor's `log_model(model, artifact_path, ...)`, built from its `save_model`."""
+
+    def log_flavor_model(model: Any, artifact_path: str = "model", *, signature=None, input_example=None,
+                         pip_requirements=None) -> ModelInfo:
+        return log_model(
+            lambda path, **kw: save(model, path, signature=signature, input_example=input_example,
+                                    pip_requirements=pip_requirements, **kw),
+            artifact_path,
+        )
+
+    log_flavor_model.__name__ = log_flavor_model.__qualname__ = "log_model"
+    log_flavor_model.__doc__ = "Save the model into the active run's artifacts at `artifact_path`; returns ModelInfo."
+    return log_flavor_model
+
+
+def flavor_files(model_uri: str, flavor: str) -> tuple[Path, dict]:
+    """(the model's local folder, its flavor config) for a model URI; a clear error if the flavor is absent."""
+    path = model_local_path(model_uri)
+    return Path(path), Model.load(path).flavor(flavor, model_uri)
 
 
 def model_local_path(model_uri: str) -> str:
