@@ -21,7 +21,7 @@ import os
 import queue
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from autotrack.exceptions import InvalidInput
@@ -120,7 +120,31 @@ def _worker_main(tasks: "multiprocessing.Queue", results: "multiprocessing.Queue
         if payload is None:
             return
         task = pickle.loads(payload)
+        if task.pruning is not None:  # a stand-in that asks the driver, where the search lives
+            task = replace(task, pruning=_AskTheDriver(task.number, tasks, results))
         results.put(run_trial(task))
+
+
+@dataclass
+class _Report:
+    """A worker's intermediate value, sent to the driver for a pruning decision."""
+
+    number: int
+    value: float
+    step: int
+
+
+class _AskTheDriver:
+    """`report` / `should_prune` for a trial in a worker process: one round trip per report."""
+
+    def __init__(self, number: int, tasks, results):
+        self._number, self._tasks, self._results = number, tasks, results
+
+    def report(self, value: float, step: int) -> None:
+        self._results.put(_Report(self._number, value, step))
+
+    def should_prune(self) -> bool:
+        return bool(self._tasks.get())
 
 
 @contextlib.contextmanager
@@ -174,7 +198,8 @@ class ProcessExecutor:
             import pickle as pickler
         worker = next(w for w in self._workers if w.task is None)
         worker.task, worker.started = task, time.monotonic()
-        worker.tasks.put(pickler.dumps(replace(task, pruning=None)))
+        # the pruning object stays here; the worker gets a marker that it may ask for decisions
+        worker.tasks.put(pickler.dumps(replace(task, pruning=True if task.pruning is not None else None)))
 
     def _replace(self, worker: _Worker) -> None:
         if worker.process.is_alive():
@@ -190,7 +215,12 @@ class ProcessExecutor:
                 outcome = self._results.get(timeout=max(0.0, min(0.05, deadline - time.monotonic())))
             except queue.Empty:
                 outcome = None
-            if outcome is not None:
+            if isinstance(outcome, _Report):
+                worker = next((w for w in self._workers if w.task and w.task.number == outcome.number), None)
+                if worker is not None:
+                    worker.task.pruning.report(outcome.value, outcome.step)
+                    worker.tasks.put(worker.task.pruning.should_prune())
+            elif outcome is not None:
                 worker = next((w for w in self._workers if w.task and w.task.number == outcome.number), None)
                 if worker is not None:
                     worker.task = None

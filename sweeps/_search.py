@@ -112,7 +112,8 @@ class OptunaSearcher:
         params = suggest(trial, self._space)
         replay = json.dumps({"params": trial.params, "distributions": {
             k: optuna.distributions.distribution_to_json(d) for k, d in trial.distributions.items()}})
-        return Suggestion(trial.number, params, replay, trial, trial)
+        prunes = not isinstance(self._study.pruner, optuna.pruners.NopPruner)
+        return Suggestion(trial.number, params, replay, trial, trial if prunes else None)
 
     def tell(self, suggestion: Suggestion, state: str, values: Sequence[float] | None = None) -> None:
         import optuna

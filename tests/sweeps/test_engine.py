@@ -334,3 +334,21 @@ def test_cmaes_converges_on_a_quadratic():
                              algo="cmaes", executor="inline", seed=0)
     assert set(result.trials["state"]) == {"complete"}
     assert result.best_value < 1.0
+
+
+def _reports_each_step(params):
+    import autotrack
+
+    for step in range(8):
+        autotrack.report(params["x"] * (step + 1), step)
+    return params["x"] * 8
+
+
+def test_pruning_decisions_reach_trials_in_worker_processes():
+    result = autotrack.sweep(_reports_each_step, {"x": sweeps.uniform(0, 10)}, n_trials=14, metric="loss",
+                             algo="random", pruner="median", executor="local", n_jobs=2, seed=0)
+    pruned = result.trials[result.trials["state"] == "pruned"]
+    assert len(pruned) >= 2 and len(result.trials) == 14
+    run = autotrack.get_run(pruned["run_id"].iloc[0])
+    assert run.data.tags["autotrack.trial.state"] == "PRUNED"
+    assert len(autotrack.Client().get_metric_history(run.info.run_id, "loss")) < 8
