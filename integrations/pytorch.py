@@ -270,4 +270,20 @@ def _finish(settings: AutologSettings, training: _Training) -> None:
             log_model(module, "model" if index == 0 else f"model_{index}")
 
 
-_load_pyfunc = load_model
+class _PyFunc:
+    """predict() for pyfunc: the module in eval mode, without gradients, float32 in, numpy out."""
+
+    def __init__(self, module: Any):
+        self.module = module.eval()
+
+    def predict(self, data: Any) -> Any:
+        import numpy as np
+        import torch
+
+        array = data.to_numpy() if hasattr(data, "to_numpy") else np.asarray(data)
+        with torch.no_grad():
+            return self.module(torch.as_tensor(array, dtype=torch.float32)).numpy()
+
+
+def _load_pyfunc(path: str) -> _PyFunc:
+    return _PyFunc(load_model(path))

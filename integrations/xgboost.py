@@ -125,4 +125,19 @@ def _log_booster_results(call: Call, booster: Any, model: Any) -> None:
         log_model(model, "model")
 
 
-_load_pyfunc = load_model
+class _PyFunc:
+    """predict() for pyfunc: a Booster wants a DMatrix, the scikit-learn API takes arrays."""
+
+    def __init__(self, model: Any):
+        self.model = model
+
+    def predict(self, data: Any) -> Any:
+        import xgboost
+
+        if isinstance(self.model, xgboost.Booster):
+            return self.model.predict(xgboost.DMatrix(data))
+        return self.model.predict(data)
+
+
+def _load_pyfunc(path: str) -> _PyFunc:
+    return _PyFunc(load_model(path))
