@@ -18,11 +18,10 @@ import contextlib
 import contextvars
 import multiprocessing
 import os
-import queue
 import sys
 import time
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from autotrack.exceptions import InvalidInput
 from autotrack.sweeps._trial import TrialOutcome, TrialTask, run_trial
@@ -103,26 +102,36 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
                     "NUMEXPR_NUM_THREADS")
 
 
-def _worker_main(tasks: "multiprocessing.Queue", results: "multiprocessing.Queue", threads: int) -> None:
+def _worker_main(channel: Any, threads: int) -> None:
     """A worker process: run trials until told to stop.
 
-    Each worker gets its share of the cores for native thread pools (OpenMP, BLAS), as Ray does:
-    two workers each spinning up one OpenMP thread per core on a 2-core machine run ~50x slower.
-    Variables the user set are left alone.
+    One duplex pipe to the driver per worker, nothing shared between workers: a worker killed in
+    the middle of a message can only break its own pipe (a shared multiprocessing.Queue would keep
+    its lock held and stall every other worker). Each worker gets its share of the cores for
+    native thread pools (OpenMP, BLAS), as Ray does: two workers each spinning up one OpenMP
+    thread per core on a 2-core machine run ~50x slower. Variables the user set are left alone.
     """
     import pickle
 
     for name in THREAD_VARIABLES:
         os.environ.setdefault(name, str(threads))
-
     while True:
-        payload = tasks.get()
+        try:
+            payload = channel.recv()
+        except EOFError:  # the driver went away
+            return
         if payload is None:
             return
         task = pickle.loads(payload)
         if task.pruning is not None:  # a stand-in that asks the driver, where the search lives
-            task = replace(task, pruning=_AskTheDriver(task.number, tasks, results))
-        results.put(run_trial(task))
+            task = replace(task, pruning=_AskTheDriver(task.number, channel))
+        channel.send(_Started(task.number))  # trial_timeout counts from here, not from a worker's start-up
+        channel.send(run_trial(task))
+
+
+@dataclass
+class _Started:
+    number: int
 
 
 @dataclass
@@ -137,14 +146,14 @@ class _Report:
 class _AskTheDriver:
     """`report` / `should_prune` for a trial in a worker process: one round trip per report."""
 
-    def __init__(self, number: int, tasks, results):
-        self._number, self._tasks, self._results = number, tasks, results
+    def __init__(self, number: int, channel: Any):
+        self._number, self._channel = number, channel
 
     def report(self, value: float, step: int) -> None:
-        self._results.put(_Report(self._number, value, step))
+        self._channel.send(_Report(self._number, value, step))
 
     def should_prune(self) -> bool:
-        return bool(self._tasks.get())
+        return bool(self._channel.recv())
 
 
 @contextlib.contextmanager
@@ -169,13 +178,14 @@ def _main_module_hidden():
 
 
 class _Worker:
-    def __init__(self, context, results, threads: int) -> None:
-        self.tasks = context.Queue()
-        self.process = context.Process(target=_worker_main, args=(self.tasks, results, threads), daemon=True)
+    def __init__(self, context, threads: int) -> None:
+        self.channel, theirs = context.Pipe(duplex=True)
+        self.process = context.Process(target=_worker_main, args=(theirs, threads), daemon=True)
         with _main_module_hidden():
             self.process.start()
+        theirs.close()
         self.task: TrialTask | None = None
-        self.started = 0.0
+        self.started: float | None = None  # when the worker reported the trial started
 
 
 class ProcessExecutor:
@@ -187,9 +197,8 @@ class ProcessExecutor:
         self.capacity = n_jobs
         self._trial_timeout = trial_timeout
         self._context = multiprocessing.get_context("spawn")
-        self._results = self._context.Queue()
         self._threads = max(1, (os.cpu_count() or 1) // n_jobs)
-        self._workers = [_Worker(self._context, self._results, self._threads) for _ in range(n_jobs)]
+        self._workers = [_Worker(self._context, self._threads) for _ in range(n_jobs)]
 
     def submit(self, task: TrialTask) -> None:
         try:
@@ -197,37 +206,50 @@ class ProcessExecutor:
         except ImportError:  # pragma: no cover - cloudpickle comes with the ray extra
             import pickle as pickler
         worker = next(w for w in self._workers if w.task is None)
-        worker.task, worker.started = task, time.monotonic()
+        worker.task, worker.started = task, None
         # the pruning object stays here; the worker gets a marker that it may ask for decisions
-        worker.tasks.put(pickler.dumps(replace(task, pruning=True if task.pruning is not None else None)))
+        worker.channel.send(pickler.dumps(replace(task, pruning=True if task.pruning is not None else None)))
 
     def _replace(self, worker: _Worker) -> None:
         if worker.process.is_alive():
             worker.process.kill()
         worker.process.join(5)
-        self._workers[self._workers.index(worker)] = _Worker(self._context, self._results, self._threads)
+        worker.channel.close()
+        self._workers[self._workers.index(worker)] = _Worker(self._context, self._threads)
+
+    def _receive(self, worker: _Worker) -> TrialOutcome | None:
+        """Handle one message from a worker; a finished trial's outcome is returned."""
+        try:
+            message = worker.channel.recv()
+        except (EOFError, OSError):
+            return None  # it died; _failed_workers notices
+        if isinstance(message, _Started):
+            worker.started = time.monotonic()
+        elif isinstance(message, _Report):
+            worker.task.pruning.report(message.value, message.step)
+            worker.channel.send(worker.task.pruning.should_prune())
+        elif worker.task is not None and message.number == worker.task.number:
+            worker.task = None
+            return message
+        return None
 
     def wait(self, timeout: float) -> list[TrialOutcome]:
+        from multiprocessing.connection import wait as wait_for
+
         outcomes = []
         deadline = time.monotonic() + timeout
         while True:
-            try:
-                outcome = self._results.get(timeout=max(0.0, min(0.05, deadline - time.monotonic())))
-            except queue.Empty:
-                outcome = None
-            if isinstance(outcome, _Report):
-                worker = next((w for w in self._workers if w.task and w.task.number == outcome.number), None)
-                if worker is not None:
-                    worker.task.pruning.report(outcome.value, outcome.step)
-                    worker.tasks.put(worker.task.pruning.should_prune())
-            elif outcome is not None:
-                worker = next((w for w in self._workers if w.task and w.task.number == outcome.number), None)
-                if worker is not None:
-                    worker.task = None
+            busy = {w.channel: w for w in self._workers if w.task is not None}
+            ready = wait_for(list(busy), timeout=max(0.0, min(0.05, deadline - time.monotonic()))) if busy else []
+            for channel in ready:
+                outcome = self._receive(busy[channel])
+                if outcome is not None:
                     outcomes.append(outcome)
             outcomes += self._failed_workers()
             if outcomes or time.monotonic() >= deadline:
                 return outcomes
+            if not busy:
+                time.sleep(max(0.0, min(0.05, deadline - time.monotonic())))
 
     def _failed_workers(self) -> list[TrialOutcome]:
         failed = []
@@ -238,11 +260,11 @@ class ProcessExecutor:
                 continue
             if not worker.process.is_alive():
                 reason = f"the worker process died (exit code {worker.process.exitcode}) while running the trial"
-            elif self._trial_timeout and now - worker.started > self._trial_timeout:
+            elif self._trial_timeout and worker.started is not None and now - worker.started > self._trial_timeout:
                 reason = f"the trial ran longer than trial_timeout={self._trial_timeout}s and was stopped"
             else:
                 continue
-            failed.append(TrialOutcome(task.number, task.run_id, "failed", (), reason, now - worker.started))
+            failed.append(TrialOutcome(task.number, task.run_id, "failed", (), reason, now - (worker.started or now)))
             self._replace(worker)
         return failed
 
@@ -257,11 +279,15 @@ class ProcessExecutor:
     def close(self) -> None:
         for worker in self._workers:
             if worker.process.is_alive():
-                worker.tasks.put(None)
+                try:
+                    worker.channel.send(None)
+                except (BrokenPipeError, OSError):
+                    pass
         for worker in self._workers:
             worker.process.join(2)
             if worker.process.is_alive():
                 worker.process.kill()
+            worker.channel.close()
 
 
 def make_executor(name: str, n_jobs: int | None, trial_timeout: float | None, **options) -> Executor:
