@@ -40,17 +40,49 @@ def _sklearn():
 
 
 # -- the model flavor -----------------------------------------------------
+SKOPS_FILE = "model.skops"
+# skops refuses every type it does not know; the ones a model needs must come from these libraries
+TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
+
+
+def _write_skops(sk_model: Any, folder: Path) -> list[str] | None:
+    """skops format, with the types this model needs; None when skops cannot round-trip it."""
+    try:
+        import skops.io as sio
+    except ImportError:
+        return None
+    target = folder / SKOPS_FILE
+    try:
+        sio.dump(sk_model, target)
+        types = sio.get_untrusted_types(file=target)
+        if all(t.startswith(TRUSTED_PREFIXES) for t in types):
+            sio.load(target, trusted=types)  # it must load back, or it is not saved this way
+            return types
+    except Exception:
+        pass
+    target.unlink(missing_ok=True)
+    return None
+
+
 def save_model(sk_model: Any, path: str | os.PathLike, *, signature=None, input_example=None,
                pip_requirements=None, run_id: str | None = None, artifact_path: str | None = None) -> models.Model:
+    """skops format when it can load the model back (types limited to sklearn, numpy, scipy), else pickle."""
     sklearn = _sklearn()
 
     def write(folder: Path) -> dict:
+        config = {"sklearn_version": sklearn.__version__}
+        types = _write_skops(sk_model, folder)
+        if types is not None:
+            return {**config, "model_path": SKOPS_FILE, "skops_model": SKOPS_FILE, "trusted_types": types,
+                    "serialization_format": "skops"}
+        warnings.warn(
+            f"autotrack: {type(sk_model).__name__} cannot be saved with skops, so it is pickled; loading a pickle "
+            "runs whatever code it contains, so load it only from a store you trust.", AutotrackWarning, stacklevel=3)
         with open(folder / MODEL_FILE, "wb") as handle:
             pickle.dump(sk_model, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        return {"pickled_model": MODEL_FILE, "model_path": MODEL_FILE, "sklearn_version": sklearn.__version__,
-                "serialization_format": "pickle"}
+        return {**config, "model_path": MODEL_FILE, "pickled_model": MODEL_FILE, "serialization_format": "pickle"}
 
-    return models.save_model(path, write, FLAVOR, ["scikit-learn", "numpy", "scipy"], signature=signature,
+    return models.save_model(path, write, FLAVOR, ["scikit-learn", "numpy", "scipy", "skops"], signature=signature,
                              input_example=input_example, pip_requirements=pip_requirements,
                              pyfunc_loader=__name__, run_id=run_id, artifact_path=artifact_path)
 
@@ -59,7 +91,17 @@ log_model = models.flavor_logger(save_model)
 
 
 def load_model(model_uri: str) -> Any:
+    """A skops model loads with only the sklearn/numpy/scipy types it was saved with; a pickled one unpickles."""
     path, config = models.flavor_files(model_uri, FLAVOR)
+    if config.get("serialization_format") == "skops":
+        import skops.io as sio
+
+        file = path / config["skops_model"]
+        needed = sio.get_untrusted_types(file=file)
+        refused = [t for t in needed if t not in config["trusted_types"] or not t.startswith(TRUSTED_PREFIXES)]
+        if refused:
+            raise InvalidInput(f"The model at {model_uri} needs types autotrack does not trust: {refused}.")
+        return sio.load(file, trusted=needed)
     with open(path / config["pickled_model"], "rb") as handle:
         return pickle.load(handle)
 

@@ -207,7 +207,7 @@ def test_save_log_and_load_model_with_signature(tmp_path, classification):
     local = tmp_path / "saved"
     autotrack.sklearn.save_model(model, local)
     mlmodel = yaml.safe_load((local / "MLmodel").read_text())
-    assert mlmodel["flavors"]["sklearn"]["pickled_model"] == "model.pkl"
+    assert mlmodel["flavors"]["sklearn"]["skops_model"] == "model.skops"  # not a pickle
     assert mlmodel["flavors"]["python_function"]["loader_module"] == "autotrack.integrations.sklearn"
     import sklearn
 
@@ -252,3 +252,33 @@ def test_long_param_values_are_truncated_with_a_warning(classification):
         FunctionTransformer(kw_args={"values": long_grid}).fit(X, y)
     logged = autotrack.last_active_run().data.params["kw_args"]
     assert len(logged) == 500 and logged.endswith("...")
+
+
+def test_models_are_saved_with_skops_and_load_with_their_own_types_only(tmp_path, classification):
+    X, y = classification
+    forest = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)
+    autotrack.sklearn.save_model(forest, tmp_path / "forest")
+    mlmodel = yaml.safe_load((tmp_path / "forest" / "MLmodel").read_text())["flavors"]["sklearn"]
+    assert mlmodel["serialization_format"] == "skops" and "sklearn.tree._tree.Tree" in mlmodel["trusted_types"]
+    assert not (tmp_path / "forest" / "model.pkl").exists()
+    np.testing.assert_array_equal(autotrack.sklearn.load_model(str(tmp_path / "forest")).predict(X), forest.predict(X))
+    # a model directory whose file needs a type it was not saved with is refused
+    mlmodel["trusted_types"] = []
+    data = yaml.safe_load((tmp_path / "forest" / "MLmodel").read_text())
+    data["flavors"]["sklearn"] = mlmodel
+    (tmp_path / "forest" / "MLmodel").write_text(yaml.safe_dump(data))
+    with pytest.raises(autotrack.InvalidInput, match="does not trust"):
+        autotrack.sklearn.load_model(str(tmp_path / "forest"))
+
+
+class _Custom(LogisticRegression):
+    """A user subclass: skops does not know it, so it is pickled with a warning."""
+
+
+def test_models_skops_cannot_load_are_pickled_with_a_warning(tmp_path, classification):
+    X, y = classification
+    model = _Custom().fit(X, y)
+    with pytest.warns(AutotrackWarning, match="pickled"):
+        autotrack.sklearn.save_model(model, tmp_path / "custom")
+    assert (tmp_path / "custom" / "model.pkl").exists()
+    np.testing.assert_array_equal(autotrack.sklearn.load_model(str(tmp_path / "custom")).predict(X), model.predict(X))
