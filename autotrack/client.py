@@ -170,9 +170,7 @@ class Client:
         self._store.update_run(run_id, status=status, run_name=name, end_time=_now() if status else None)
 
     def set_terminated(self, run_id: str, status: str = RunStatus.FINISHED, end_time: int | None = None) -> None:
-        """End a run: flush its metrics, stop its heartbeat, record status and end time."""
-        if status not in RunStatus.TERMINATED:
-            raise InvalidInput(f"A run ends as one of {', '.join(RunStatus.TERMINATED)}, not '{status}'.")
+        """End a run: flush its metrics, stop its heartbeat, record status and end time (the store checks status)."""
         end_time = end_time or _now()
         self._writer.flush(lambda pending: self._store.end_run(run_id, status, end_time, pending))
         self._writer.release(run_id)

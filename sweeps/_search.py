@@ -25,7 +25,7 @@ def make_sampler(algo: str, space: Mapping[str, Any], seed: int | None, parallel
     if algo == "random":
         return samplers.RandomSampler(seed=seed)
     if algo == "grid":
-        return _GridSampler(grid_space(space), seed=seed)
+        return _grid_sampler(grid_space(space), seed)
     if algo == "cmaes":
         return samplers.CmaEsSampler(seed=seed)
     if algo == "nsga2":
@@ -40,7 +40,7 @@ def grid_size(space: Mapping[str, Any]) -> int:
     return size
 
 
-def _grid_sampler_class():
+def _grid_sampler(grid: dict, seed: int | None) -> Any:
     import optuna
 
     class GridSampler(optuna.samplers.GridSampler):
@@ -49,11 +49,7 @@ def _grid_sampler_class():
         def after_trial(self, study, trial, state, values) -> None:
             return None
 
-    return GridSampler
-
-
-def _GridSampler(*args, **kwargs):
-    return _grid_sampler_class()(*args, **kwargs)
+    return GridSampler(grid, seed=seed)
 
 
 def make_pruner(pruner: Any, min_resource: int = 1) -> Any:

@@ -296,3 +296,14 @@ def test_postgresql_tracking_uri_end_to_end(postgres_uri):
     recorded = autotrack.get_run(run.info.run_id)
     assert recorded.data.metrics == {"m": 99.0} and recorded.info.status == RunStatus.FINISHED
     assert len(autotrack.Client().get_metric_history(run.info.run_id, "m")) == 100
+
+
+def test_set_terminated_refuses_a_non_final_status_and_keeps_the_metrics():
+    client = autotrack.Client()
+    run = client.create_run("0")
+    client.log_metric(run.info.run_id, "m", 1.0)
+    with pytest.raises(InvalidInput, match="A run ends as one of FINISHED, FAILED, KILLED, not 'DONE'"):
+        client.set_terminated(run.info.run_id, "DONE")
+    stored = client.get_run(run.info.run_id)
+    assert stored.info.status == RunStatus.RUNNING and stored.data.metrics == {"m": 1.0}
+    client.set_terminated(run.info.run_id)
