@@ -26,6 +26,8 @@ _LAZY.update(
         "MlflowClient": "autotrack.client",
         "Experiment": "autotrack.entities",
         "Metric": "autotrack.entities",
+        "ModelVersion": "autotrack.entities",
+        "RegisteredModel": "autotrack.entities",
         "Param": "autotrack.entities",
         "Run": "autotrack.entities",
         "RunData": "autotrack.entities",
@@ -38,6 +40,9 @@ _LAZY.update(
         "NotFound": "autotrack.exceptions",
     }
 )
+_LAZY.update({name: "autotrack.registry" for name in ("register_model", "search_model_versions",
+                                                     "search_registered_models")})
+_LAZY["evaluate"] = "autotrack.evaluation"
 _LAZY["autolog"] = "autotrack.autologging"
 _LAZY["sweep"] = "autotrack.sweeps._engine"
 _LAZY["report"] = "autotrack.sweeps._trial"
@@ -68,7 +73,10 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and IDEs; never executed
     from autotrack.client import Client, MlflowClient  # noqa: F401
     from autotrack.entities import (  # noqa: F401
-        Experiment, Metric, Param, Run, RunData, RunInfo, RunStatus, RunTag, ViewType,
+        Experiment, Metric, ModelVersion, Param, RegisteredModel, Run, RunData, RunInfo, RunStatus, RunTag,
+        ViewType,
     )
+    from autotrack.evaluation import evaluate  # noqa: F401
+    from autotrack.registry import register_model, search_model_versions, search_registered_models  # noqa: F401
     from autotrack.exceptions import AutotrackException, InvalidInput, NotFound  # noqa: F401
     from autotrack.fluent import *  # noqa: F401,F403

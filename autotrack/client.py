@@ -28,6 +28,7 @@ from autotrack.entities import (
     ViewType,
 )
 from autotrack.exceptions import InvalidInput
+from autotrack.registry import RegistryClient
 from autotrack.tracking_uri import get_tracking_uri, store_for
 
 __all__ = ["Client", "PagedList"]
@@ -90,8 +91,8 @@ def metric_step(step: Any) -> int:
         raise InvalidInput(f"A metric step must be an integer, got {step!r}.") from None
 
 
-class Client:
-    """Explicit access to a tracking store; cheap to create (stores are shared per URI)."""
+class Client(RegistryClient):
+    """Explicit access to a tracking store and its model registry; cheap to create (stores are shared per URI)."""
 
     def __init__(self, tracking_uri: str | None = None):
         self.tracking_uri = tracking_uri or get_tracking_uri()

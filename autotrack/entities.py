@@ -8,7 +8,7 @@ Names and meanings follow MLflow's entities, so code written against MLflow's
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Mapping, NamedTuple
 
 __all__ = [
@@ -16,7 +16,9 @@ __all__ = [
     "FileInfo",
     "LifecycleStage",
     "Metric",
+    "ModelVersion",
     "Param",
+    "RegisteredModel",
     "Run",
     "RunData",
     "RunInfo",
@@ -136,3 +138,41 @@ class FileInfo:
     path: str  # relative to the run's artifact root, with forward slashes
     is_dir: bool
     file_size: int | None
+
+
+class _Record:
+    """`dict(entity)` gives its fields, as MLflow's registry entities do (`pprint(dict(model))`)."""
+
+    def __iter__(self):
+        for item in fields(self):
+            yield item.name, getattr(self, item.name)
+
+
+@dataclass(frozen=True)
+class ModelVersion(_Record):
+    """One registered version of a model; `source` is the model URI it was registered from."""
+
+    name: str
+    version: int
+    creation_timestamp: int
+    last_updated_timestamp: int
+    description: str = ""
+    user_id: str = ""
+    source: str = ""
+    run_id: str | None = None
+    status: str = "READY"
+    tags: Mapping[str, str] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RegisteredModel(_Record):
+    """A named model; `latest_versions` holds its newest version (MLflow's shape, without stages)."""
+
+    name: str
+    creation_timestamp: int
+    last_updated_timestamp: int
+    description: str = ""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    aliases: Mapping[str, int] = field(default_factory=dict)  # alias -> version
+    latest_versions: tuple[ModelVersion, ...] = ()

@@ -15,6 +15,9 @@ EXPECTED = {
     "last_active_run", "log_artifact", "log_artifacts", "log_dict", "log_figure", "log_image", "log_metric",
     "log_metrics", "log_param", "log_params", "log_text", "search_experiments", "search_runs", "set_experiment",
     "set_tag", "set_tags", "set_tracking_uri", "start_run",
+    # model registry and evaluation
+    "ModelVersion", "RegisteredModel", "evaluate", "register_model", "search_model_versions",
+    "search_registered_models",
 }
 
 

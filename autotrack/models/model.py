@@ -111,6 +111,7 @@ class ModelInfo:
     signature: ModelSignature | None
     model_uuid: str
     utc_time_created: str
+    registered_model_version: int | None = None
 
 
 @functools.lru_cache(maxsize=256)
@@ -184,8 +185,10 @@ def save_model(
     return model
 
 
-def log_model(save: Callable[..., Model], name: str) -> ModelInfo:
+def log_model(save: Callable[..., Model], name: str, registered_model_name: str | None = None) -> ModelInfo:
     """Save with the flavor's `save(path, run_id=..., artifact_path=...)` into the active run's artifacts.
+
+    With `registered_model_name`, the logged model also becomes that model's next registry version.
 
     Artifacts are local folders, so the model directory is written in place (its path checked
     like any artifact path) rather than written elsewhere and copied.
@@ -195,14 +198,19 @@ def log_model(save: Callable[..., Model], name: str) -> ModelInfo:
     run_id = fluent._run_id()
     target = fluent._get_client()._repository(run_id).local_path(name)
     model = save(target, run_id=run_id, artifact_path=name)
+    model_uri = f"runs:/{run_id}/{name}"
+    version = None
+    if registered_model_name is not None:
+        version = fluent._get_client().register_model(model_uri, registered_model_name).version
     return ModelInfo(
-        model_uri=f"runs:/{run_id}/{name}",
+        model_uri=model_uri,
         artifact_path=name,
         run_id=run_id,
         flavors=model.flavors,
         signature=model.signature,
         model_uuid=model.model_uuid,
         utc_time_created=model.utc_time_created,
+        registered_model_version=version,
     )
 
 
@@ -210,15 +218,19 @@ def flavor_logger(save: Callable[..., Model]) -> Callable[..., ModelInfo]:
     """A flavor's `log_model(model, artifact_path, ...)`, built from its `save_model`."""
 
     def log_flavor_model(model: Any, artifact_path: str = "model", *, signature=None, input_example=None,
-                         pip_requirements=None) -> ModelInfo:
+                         registered_model_name=None, pip_requirements=None, name=None) -> ModelInfo:
         return log_model(
             lambda path, **kw: save(model, path, signature=signature, input_example=input_example,
                                     pip_requirements=pip_requirements, **kw),
-            artifact_path,
+            name or artifact_path,
+            registered_model_name,
         )
 
     log_flavor_model.__name__ = log_flavor_model.__qualname__ = "log_model"
-    log_flavor_model.__doc__ = "Save the model into the active run's artifacts at `artifact_path`; returns ModelInfo."
+    log_flavor_model.__doc__ = (
+        "Save the model into the active run's artifacts at `artifact_path` (MLflow 3 calls it `name`) and, with "
+        "`registered_model_name`, register it; returns ModelInfo."
+    )
     return log_flavor_model
 
 
@@ -229,8 +241,13 @@ def flavor_files(model_uri: str, flavor: str) -> tuple[Path, dict]:
 
 
 def model_local_path(model_uri: str) -> str:
-    """A local folder holding the model at `model_uri` (`runs:/<id>/<path>` or a path)."""
+    """A local folder holding the model at `model_uri`: `runs:/<id>/<path>`, `models:/<name>/<version>`,
+    `models:/<name>@<alias>`, `models:/<name>/latest` or a path."""
     uri = str(model_uri)
+    if uri.startswith("models:/"):
+        from autotrack.client import Client
+
+        return model_local_path(Client().resolve_model_version(uri).source)
     if uri.startswith("runs:/"):
         run_id, _, artifact_path = uri[len("runs:/"):].strip("/").partition("/")
         if not run_id or not artifact_path:
@@ -243,8 +260,6 @@ def model_local_path(model_uri: str) -> str:
         if local.is_dir():
             return str(local)  # local artifacts are read in place
         return client.download_artifacts(run_id, artifact_path, tempfile.mkdtemp(prefix="autotrack-model-"))
-    if uri.startswith("models:/"):
-        raise InvalidInput("models:/ URIs need the model registry, which is not available yet.")
     if uri.startswith("file://"):
         uri = uri[len("file://"):]
     if not Path(uri).is_dir():

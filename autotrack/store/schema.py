@@ -16,6 +16,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -25,7 +26,7 @@ from sqlalchemy import (
     Text,
 )
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 metadata = MetaData()
 
@@ -111,4 +112,61 @@ latest_metrics = Table(
     Column("is_nan", Boolean, nullable=False),
     Index("ix_latest_metrics_key_value", "key", "is_nan", "value"),  # ordering by a metric
     sqlite_with_rowid=False,  # the primary key holds the row: one lookup, not two
+)
+
+# -- model registry (revision 0002) ------------------------------------------
+# `last_version` is a counter: a new version is `UPDATE ... SET last_version = last_version + 1
+# RETURNING`, which serializes concurrent registrations on the model's row, and a deleted
+# version's number is never given to another model.
+_MODEL = dict(onupdate="CASCADE", ondelete="CASCADE")
+
+registered_models = Table(
+    "registered_models",
+    metadata,
+    Column("name", String(256), primary_key=True),
+    Column("creation_time", BigInteger, nullable=False),
+    Column("last_updated_time", BigInteger, nullable=False),
+    Column("description", Text),
+    Column("last_version", Integer, nullable=False, server_default="0"),
+)
+
+registered_model_tags = Table(
+    "registered_model_tags",
+    metadata,
+    Column("name", String(256), ForeignKey("registered_models.name", **_MODEL), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("name", String(256), ForeignKey("registered_models.name", **_MODEL), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("creation_time", BigInteger, nullable=False),
+    Column("last_updated_time", BigInteger, nullable=False),
+    Column("description", Text),
+    Column("user_id", String(256)),
+    Column("source", Text, nullable=False),
+    Column("run_id", String(32)),
+    Column("status", String(20), nullable=False),
+    Index("ix_model_versions_run", "run_id"),
+)
+
+model_version_tags = Table(
+    "model_version_tags",
+    metadata,
+    Column("name", String(256), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text),
+    ForeignKeyConstraint(["name", "version"], ["model_versions.name", "model_versions.version"], **_MODEL),
+)
+
+registered_model_aliases = Table(
+    "registered_model_aliases",
+    metadata,
+    Column("name", String(256), ForeignKey("registered_models.name", **_MODEL), primary_key=True),
+    Column("alias", String(256), primary_key=True),
+    Column("version", Integer, nullable=False),
 )

@@ -38,6 +38,7 @@ from autotrack.store import metric_chunks
 from autotrack.store import schema as t
 from autotrack.store.base import MetricEntry
 from autotrack.store.prepared import Prepared
+from autotrack.store.sql_registry import SqlRegistry
 from autotrack.store.filter import parse_filter
 from autotrack.store.sql_search import compile_run_search, decode_page_token, encode_page_token, reported_status, string_condition
 
@@ -60,8 +61,8 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
         yield items[start : start + size]
 
 
-class SqlStore:
-    """A tracking store in one SQL database; artifacts under `artifact_root`."""
+class SqlStore(SqlRegistry):
+    """A tracking store and model registry in one SQL database; artifacts under `artifact_root`."""
 
     def __init__(self, db_uri: str, artifact_root: str):
         self.db_uri = db_uri
