@@ -31,6 +31,7 @@ ENTITY_ALIASES = {
     "attribute": "attributes", "attributes": "attributes", "attr": "attributes", "run": "attributes",
 }
 STRING_ATTRIBUTES = ("run_id", "run_name", "name", "status", "user_id", "lifecycle_stage")
+REGISTRY_ATTRIBUTES = ("version", "source")  # model versions only
 NUMERIC_ATTRIBUTES = ("start_time", "end_time")
 ATTRIBUTE_ALIASES = {"created": "start_time", "run_uuid": "run_id"}
 
@@ -130,7 +131,7 @@ class _Scanner:
             if not rest:
                 raise self.error(f"expected a name after '{name}'")
             key = rest
-        elif dot or name not in (*STRING_ATTRIBUTES, *NUMERIC_ATTRIBUTES, *ATTRIBUTE_ALIASES):
+        elif dot or name not in (*STRING_ATTRIBUTES, *NUMERIC_ATTRIBUTES, *ATTRIBUTE_ALIASES, *REGISTRY_ATTRIBUTES):
             raise self.error(
                 f"'{name}' is not a key: prefix it with metrics., params., tags. or attributes.", start
             )
@@ -138,7 +139,7 @@ class _Scanner:
             entity, key = "attributes", name
         if entity == "attributes":
             key = ATTRIBUTE_ALIASES.get(key, key)
-            if key not in STRING_ATTRIBUTES + NUMERIC_ATTRIBUTES:
+            if key not in STRING_ATTRIBUTES + NUMERIC_ATTRIBUTES + REGISTRY_ATTRIBUTES:
                 allowed = ", ".join(STRING_ATTRIBUTES + NUMERIC_ATTRIBUTES)
                 raise self.error(f"unknown attribute '{key}'; allowed: {allowed}", start)
         return entity, key

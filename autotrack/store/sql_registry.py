@@ -315,7 +315,7 @@ class SqlRegistry:
         column = {"run_id": "run_id", "source": "source", "version": "version"}.get(comparison.key, comparison.key)
         if comparison.entity != "attributes" or column not in table.c or column in ("description", "last_version"):
             allowed = "name, tags.<key>" + (", version, run_id, source" if "version" in table.c else "")
-            raise InvalidInput(f"Cannot filter on '{comparison.key}' here; allowed: {allowed}.")
+            raise InvalidInput(f"Cannot filter on '{comparison.entity}.{comparison.key}' here; allowed: {allowed}.")
         value = comparison.value
         if column == "version" and comparison.op in ("=", "!="):
             value = version_number(value)

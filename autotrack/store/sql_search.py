@@ -74,7 +74,7 @@ def _numeric_condition(column, op: str, value: float):
 
 def _attribute_column(key: str, status):
     r = t.runs.c
-    return {
+    columns = {
         "run_id": r.run_uuid,
         "name": r.run_name,
         "run_name": r.run_name,
@@ -83,7 +83,10 @@ def _attribute_column(key: str, status):
         "lifecycle_stage": r.lifecycle_stage,
         "start_time": r.start_time,
         "end_time": r.end_time,
-    }[key]
+    }
+    if key not in columns:
+        raise InvalidInput(f"Runs have no attribute '{key}'; allowed: {', '.join(columns)}.")
+    return columns[key]
 
 
 def _condition(comparison: Comparison, status):
