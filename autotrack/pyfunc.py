@@ -35,12 +35,13 @@ class PyFuncModel:
         return f"PyFuncModel(flavor={flavors}, run_id={self.metadata.run_id})"
 
 
-def load_model(model_uri: str) -> PyFuncModel:
-    """Load a model of any flavor by URI (`runs:/<id>/<path>` or a folder) as a PyFuncModel."""
+def load_model(model_uri: str, trust_pickle: bool = False) -> PyFuncModel:
+    """Load a model of any flavor as a PyFuncModel, by URI: `runs:/<id>/<path>`, `models:/<name>/<version>`,
+    `models:/<name>@<alias>` or a folder. `trust_pickle` opts in to pickles this user did not write."""
     path = models.model_local_path(model_uri)
     metadata = models.Model.load(path)
     config = metadata.flavor("python_function", model_uri)
     loader = config["loader_module"]
     if not loader.startswith("autotrack."):
         raise InvalidInput(f"Model at {model_uri} names an unknown loader '{loader}'.")
-    return PyFuncModel(importlib.import_module(loader)._load_pyfunc(path), metadata, loader)
+    return PyFuncModel(importlib.import_module(loader)._load_pyfunc(path, trust_pickle), metadata, loader)

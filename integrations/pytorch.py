@@ -32,6 +32,7 @@ from autotrack import autologging, fluent
 from autotrack.autologging import AutologSettings
 from autotrack.exceptions import InvalidInput
 from autotrack.models import model as models
+from autotrack.models.trust import check_pickle, sign_pickle
 from autotrack.patching import registry
 
 __all__ = ["autolog", "load_model", "load_state_dict", "log_model", "save_model"]
@@ -61,6 +62,7 @@ def save_model(module: Any, path: str | os.PathLike, *, signature=None, input_ex
         torch.save(module, folder / MODEL_FILE)
         torch.save(module.state_dict(), folder / STATE_DICT_FILE)
         return {"model_data": MODEL_FILE, "model_path": MODEL_FILE, "state_dict": STATE_DICT_FILE,
+                "pickle_signature": sign_pickle(folder / MODEL_FILE),
                 "model_class": f"{type(module).__module__}.{type(module).__qualname__}",
                 "pytorch_version": str(torch.__version__)}
 
@@ -72,11 +74,14 @@ def save_model(module: Any, path: str | os.PathLike, *, signature=None, input_ex
 log_model = models.flavor_logger(save_model)
 
 
-def load_model(model_uri: str, map_location: Any = None) -> Any:
-    """The whole module. It is unpickled: load only models from a store you trust."""
+def load_model(model_uri: str, map_location: Any = None, trust_pickle: bool = False) -> Any:
+    """The whole module. It is unpickled, so it loads if this user wrote it, or with `trust_pickle=True`;
+    `load_state_dict` reads the weights of any model safely."""
     torch = _torch()
     path, config = models.flavor_files(model_uri, FLAVOR)
-    return torch.load(path / config["model_data"], map_location=map_location, weights_only=False)
+    file = path / config["model_data"]
+    check_pickle(file, config.get("pickle_signature"), model_uri, trust_pickle)
+    return torch.load(file, map_location=map_location, weights_only=False)
 
 
 def load_state_dict(model_uri: str, map_location: Any = None) -> dict:
@@ -285,5 +290,5 @@ class _PyFunc:
             return self.module(torch.as_tensor(array, dtype=torch.float32)).numpy()
 
 
-def _load_pyfunc(path: str) -> _PyFunc:
-    return _PyFunc(load_model(path))
+def _load_pyfunc(path: str, trust_pickle: bool = False) -> _PyFunc:
+    return _PyFunc(load_model(path, trust_pickle=trust_pickle))

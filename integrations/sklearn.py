@@ -22,6 +22,7 @@ from autotrack.autologging import AutologSettings, Call
 from autotrack.exceptions import AutotrackWarning, InvalidInput
 from autotrack.integrations import _sklearn_metrics
 from autotrack.models import model as models
+from autotrack.models.trust import check_pickle, sign_pickle
 
 __all__ = ["autolog", "load_model", "log_model", "save_model"]
 
@@ -80,7 +81,8 @@ def save_model(sk_model: Any, path: str | os.PathLike, *, signature=None, input_
             "runs whatever code it contains, so load it only from a store you trust.", AutotrackWarning, stacklevel=3)
         with open(folder / MODEL_FILE, "wb") as handle:
             pickle.dump(sk_model, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        return {**config, "model_path": MODEL_FILE, "pickled_model": MODEL_FILE, "serialization_format": "pickle"}
+        return {**config, "model_path": MODEL_FILE, "pickled_model": MODEL_FILE, "serialization_format": "pickle",
+                "pickle_signature": sign_pickle(folder / MODEL_FILE)}
 
     return models.save_model(path, write, FLAVOR, ["scikit-learn", "numpy", "scipy", "skops"], signature=signature,
                              input_example=input_example, pip_requirements=pip_requirements,
@@ -90,8 +92,10 @@ def save_model(sk_model: Any, path: str | os.PathLike, *, signature=None, input_
 log_model = models.flavor_logger(save_model)
 
 
-def load_model(model_uri: str) -> Any:
-    """A skops model loads with only the sklearn/numpy/scipy types it was saved with; a pickled one unpickles."""
+def load_model(model_uri: str, trust_pickle: bool = False) -> Any:
+    """A skops model loads with only the sklearn/numpy/scipy types it was saved with.
+
+    A pickled one loads if this user wrote it, or with `trust_pickle=True` (see `autotrack.models.trust`)."""
     path, config = models.flavor_files(model_uri, FLAVOR)
     if config.get("serialization_format") == "skops":
         import skops.io as sio
@@ -102,7 +106,9 @@ def load_model(model_uri: str) -> Any:
         if refused:
             raise InvalidInput(f"The model at {model_uri} needs types autotrack does not trust: {refused}.")
         return sio.load(file, trusted=needed)
-    with open(path / config["pickled_model"], "rb") as handle:
+    file = path / config["pickled_model"]
+    check_pickle(file, config.get("pickle_signature"), model_uri, trust_pickle)
+    with open(file, "rb") as handle:
         return pickle.load(handle)
 
 

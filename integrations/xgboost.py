@@ -139,5 +139,5 @@ class _PyFunc:
         return self.model.predict(data)
 
 
-def _load_pyfunc(path: str) -> _PyFunc:
+def _load_pyfunc(path: str, trust_pickle: bool = False) -> _PyFunc:  # native format: nothing to trust
     return _PyFunc(load_model(path))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 
 import pytest
@@ -13,6 +14,8 @@ from autotrack import fluent, tracking_uri
 POSTGRES_ENV = "AUTOTRACK_TEST_POSTGRES_URI"
 # A local Ray started by a test uses 127.0.0.1 for its node, never the machine's network address.
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+# The model-signing key of this test session, not the user's own (~/.autotrack).
+os.environ["AUTOTRACK_HOME"] = tempfile.mkdtemp(prefix="autotrack-home-")
 
 
 @pytest.fixture(autouse=True)

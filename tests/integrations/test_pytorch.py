@@ -61,6 +61,16 @@ def test_loop_logs_optimizer_losses_lr_and_model():
     assert torch.equal(loaded(X), model(X))
     weights = autotrack.pytorch.load_state_dict(f"runs:/{run.info.run_id}/model")
     assert torch.equal(weights["0.weight"], model.state_dict()["0.weight"])
+    # model.pth is a pickle: another user loads it only on opt-in; the weights load for anyone
+    os.environ["AUTOTRACK_HOME"], home = os.path.join(os.getcwd(), "another-user"), os.environ["AUTOTRACK_HOME"]
+    try:
+        with pytest.raises(autotrack.InvalidInput, match="trust_pickle=True"):
+            autotrack.pytorch.load_model(f"runs:/{run.info.run_id}/model")
+        assert torch.equal(autotrack.pytorch.load_model(f"runs:/{run.info.run_id}/model", trust_pickle=True)(X), model(X))
+        assert torch.equal(autotrack.pytorch.load_state_dict(f"runs:/{run.info.run_id}/model")["0.weight"],
+                           model.state_dict()["0.weight"])
+    finally:
+        os.environ["AUTOTRACK_HOME"] = home
 
 
 def test_training_results_are_unchanged():

@@ -282,3 +282,30 @@ def test_models_skops_cannot_load_are_pickled_with_a_warning(tmp_path, classific
         autotrack.sklearn.save_model(model, tmp_path / "custom")
     assert (tmp_path / "custom" / "model.pkl").exists()
     np.testing.assert_array_equal(autotrack.sklearn.load_model(str(tmp_path / "custom")).predict(X), model.predict(X))
+
+
+def test_a_pickle_written_by_someone_else_needs_an_explicit_opt_in(tmp_path, classification, monkeypatch):
+    X, y = classification
+    model = _Custom().fit(X, y)
+    with pytest.warns(AutotrackWarning, match="pickled"):
+        autotrack.sklearn.save_model(model, tmp_path / "custom")
+    folder = str(tmp_path / "custom")
+    monkeypatch.setenv("AUTOTRACK_HOME", str(tmp_path / "another-user"))  # another user's signing key
+    with pytest.raises(autotrack.InvalidInput, match="not written by you.*trust_pickle=True"):
+        autotrack.sklearn.load_model(folder)
+    with pytest.raises(autotrack.InvalidInput, match="AUTOTRACK_TRUST_PICKLES"):
+        autotrack.pyfunc.load_model(folder)
+    np.testing.assert_array_equal(autotrack.sklearn.load_model(folder, trust_pickle=True).predict(X), model.predict(X))
+    np.testing.assert_array_equal(autotrack.pyfunc.load_model(folder, trust_pickle=True).predict(X), model.predict(X))
+    monkeypatch.setenv("AUTOTRACK_TRUST_PICKLES", "1")
+    assert autotrack.sklearn.load_model(folder) is not None
+
+
+def test_a_changed_pickle_is_refused_even_for_its_writer(tmp_path, classification):
+    X, y = classification
+    with pytest.warns(AutotrackWarning, match="pickled"):
+        autotrack.sklearn.save_model(_Custom().fit(X, y), tmp_path / "custom")
+    file = tmp_path / "custom" / "model.pkl"
+    file.write_bytes(pickle.dumps(_Custom()))  # same user, different bytes
+    with pytest.raises(autotrack.InvalidInput, match="was changed since"):
+        autotrack.sklearn.load_model(str(tmp_path / "custom"))
