@@ -6,67 +6,14 @@ one line and exit with status 1; usage mistakes exit with click's status 2.
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 
 import click
 
-from autotrack.exceptions import AutotrackException
+from autotrack.cli_common import _client, _console, _duration, _Group, _number, _table, _time
+from autotrack.cli_models import models
 
 __all__ = ["main"]
-
-
-class _Group(click.Group):
-    """Turns autotrack's own errors into one line on stderr and exit code 1."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except AutotrackException as error:
-            message = str(error).strip()
-            click.echo(f"Error: {message}", err=True)
-            ctx.exit(1)
-
-
-def _console():
-    """A terminal's own width; piped output gets wide lines rather than wrapped ids."""
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200)
-
-
-def _table(title: str, *columns: str):
-    """A table whose id-like columns never wrap, so ids can be copied whole."""
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left", title_style="bold", show_lines=False)
-    for column in columns:
-        keep_whole = column in ("Run ID", "ID", "Key", "Path")
-        table.add_column(column, overflow="fold", no_wrap=keep_whole, min_width=32 if column == "Run ID" else None)
-    return table
-
-
-def _time(ms: int | None) -> str:
-    if not ms:
-        return "-"
-    return dt.datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _duration(start: int | None, end: int | None) -> str:
-    if not start or not end:
-        return "-"
-    seconds = (end - start) / 1000
-    return f"{seconds:.1f}s" if seconds < 120 else f"{seconds / 60:.1f}min"
-
-
-def _number(value: float) -> str:
-    return f"{value:.6g}"
-
-
-def _client(ctx: click.Context):
-    from autotrack.client import Client
-
-    return Client(ctx.obj)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -292,6 +239,9 @@ def _print_trials(parent_run_id: str, ctx: click.Context) -> None:
     _console().print(table)
     if best:
         click.echo(f"best: {best} ({metric} = {_number(parent.data.metrics.get(f'best_{metric}', float('nan')))})")
+
+
+cli.add_command(models)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -46,10 +47,32 @@ SKOPS_FILE = "model.skops"
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
 
 
+def _skops_io() -> Any:
+    """`skops.io`, imported without its scan of every scikit-learn estimator.
+
+    At import, skops builds its default trust list with `sklearn.utils.all_estimators()`, which
+    imports all of scikit-learn (and torch through it): 3 s here, paid by every process that saves
+    or loads a model, and the reason a served model would start slowly. autotrack never relies on
+    that default list (it trusts by module prefix below), so the scan is skipped while skops is
+    imported. The only effect on other skops users in the process: a stricter default.
+    """
+    if "skops.io" in sys.modules:
+        return sys.modules["skops.io"]
+    import sklearn.utils
+
+    scan = sklearn.utils.all_estimators
+    sklearn.utils.all_estimators = lambda *args, **kwargs: []
+    try:
+        import skops.io as sio
+    finally:
+        sklearn.utils.all_estimators = scan
+    return sio
+
+
 def _write_skops(sk_model: Any, folder: Path) -> list[str] | None:
     """skops format, with the types this model needs; None when skops cannot round-trip it."""
     try:
-        import skops.io as sio
+        sio = _skops_io()
     except ImportError:
         return None
     target = folder / SKOPS_FILE
@@ -93,16 +116,15 @@ log_model = models.flavor_logger(save_model)
 
 
 def load_model(model_uri: str, trust_pickle: bool = False) -> Any:
-    """A skops model loads with only the sklearn/numpy/scipy types it was saved with.
+    """A skops model loads with sklearn/numpy/scipy types only, whatever its MLmodel claims.
 
     A pickled one loads if this user wrote it, or with `trust_pickle=True` (see `autotrack.models.trust`)."""
     path, config = models.flavor_files(model_uri, FLAVOR)
     if config.get("serialization_format") == "skops":
-        import skops.io as sio
-
+        sio = _skops_io()
         file = path / config["skops_model"]
         needed = sio.get_untrusted_types(file=file)
-        refused = [t for t in needed if t not in config["trusted_types"] or not t.startswith(TRUSTED_PREFIXES)]
+        refused = [t for t in needed if not t.startswith(TRUSTED_PREFIXES)]
         if refused:
             raise InvalidInput(f"The model at {model_uri} needs types autotrack does not trust: {refused}.")
         return sio.load(file, trusted=needed)

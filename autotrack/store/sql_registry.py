@@ -203,6 +203,7 @@ class SqlRegistry:
         with self._read() as conn:
             found = self._model_versions(conn, select(table).where(table.c.name == name, table.c.version == number))
         if not found:
+            self.get_registered_model(name)  # a clear error if the model itself is missing
             raise NotFound(f"Registered model '{name}' has no version {number}. See them with `autotrack models show {name}`.")
         return found[0]
 

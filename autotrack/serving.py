@@ -1,0 +1,217 @@
+"""`autotrack models serve`: a model behind MLflow's scoring protocol, on Starlette + uvicorn.
+
+`POST /invocations` takes the payloads MLflow's servers take (`dataframe_split`,
+`dataframe_records`, `instances`, `inputs`, or CSV with `Content-Type:
+text/csv`) and answers `{"predictions": [...]}`. Input the model cannot take
+(malformed JSON, a signature violation, values the model refuses) answers 400
+with `{"error_code": "BAD_REQUEST", "message": ...}`; the server keeps going.
+`parse_payload` is shared with `autotrack models predict`, so a file that
+predicts locally also serves.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from typing import Any
+
+from autotrack.exceptions import InvalidInput
+
+__all__ = ["BadPayload", "create_app", "parse_payload", "predictions_json", "serve"]
+
+MODEL_URI_ENV = "AUTOTRACK_SERVE_MODEL_URI"
+_FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
+_EXAMPLE = '{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2.5]]}}'
+
+
+class BadPayload(InvalidInput):
+    """A request body that is not one of the scoring formats."""
+
+
+def parse_payload(body: bytes | str, content_type: str, signature: Any = None) -> Any:
+    """The model input in a request body: a DataFrame, a numpy array or a dict of arrays."""
+    import numpy as np
+    import pandas as pd
+
+    media = (content_type or "application/json").split(";")[0].strip().lower()
+    if media == "text/csv":
+        try:
+            return pd.read_csv(io.BytesIO(body if isinstance(body, bytes) else body.encode()))
+        except Exception as error:
+            raise BadPayload(f"The CSV body could not be read: {error}") from None
+    if media != "application/json":
+        raise BadPayload(f"Unsupported Content-Type '{content_type}': send application/json or text/csv.")
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadPayload(f"The body is not valid JSON ({error}). Example: {_EXAMPLE}") from None
+    if not isinstance(payload, dict) or len([k for k in payload if k in _FORMATS]) != 1:
+        raise BadPayload(f"The JSON body must be an object with exactly one of {', '.join(_FORMATS)}. "
+                         f"Example: {_EXAMPLE}")
+    unknown = [key for key in payload if key not in (*_FORMATS, "params")]
+    if unknown:
+        raise BadPayload(f"Unknown key(s) {unknown} in the body; allowed: {', '.join(_FORMATS)}, params.")
+    (key, value), = ((k, v) for k, v in payload.items() if k in _FORMATS)
+    data = _read_json_input(key, value, signature)
+    return _json_integers(data, signature) if isinstance(data, pd.DataFrame) else data
+
+
+def _read_json_input(key: str, value: Any, signature: Any) -> Any:
+    import pandas as pd
+
+    try:
+        if key == "dataframe_split":
+            if not isinstance(value, dict) or "data" not in value:
+                raise BadPayload('dataframe_split needs {"columns": [...], "data": [[...], ...]}.')
+            return pd.DataFrame(value["data"], columns=value.get("columns"), index=value.get("index"))
+        if key == "dataframe_records":
+            if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
+                raise BadPayload('dataframe_records needs a list of row objects: [{"a": 1, "b": 2.5}, ...].')
+            return pd.DataFrame.from_records(value)
+        if isinstance(value, dict):  # named inputs: one list per column or tensor
+            return _named_inputs(value, signature)
+        if not isinstance(value, list):
+            raise BadPayload(f"{key} needs a list of rows (or an object of named columns), got {type(value).__name__}.")
+        if value and all(isinstance(row, dict) for row in value):
+            return pd.DataFrame.from_records(value)
+        return _tensor(value, signature)
+    except BadPayload:
+        raise
+    except (ValueError, TypeError, AssertionError) as error:
+        raise BadPayload(f"{key} could not be read as a table or array: {error}") from None
+
+
+def _json_integers(frame: Any, signature: Any) -> Any:
+    """Integer columns sent as whole floats (`2.0`, as numpy-built payloads write them) read as integers.
+
+    JSON numbers carry no type, so reading them as the signature's integer type is the parse, not a
+    conversion; a value with a fraction stays a float and the signature check refuses it."""
+    import numpy as np
+
+    inputs = getattr(signature, "inputs", None)
+    if inputs is None or inputs.is_tensor_spec():
+        return frame
+    for spec in inputs.inputs:
+        column = frame.get(spec.name) if spec.name is not None else None
+        if spec.type in ("integer", "long") and column is not None and column.dtype.kind == "f":
+            values = column.to_numpy()
+            if np.isfinite(values).all() and (values == np.round(values)).all() and (np.abs(values) < 2**53).all():
+                frame[spec.name] = values.astype(np.int64)
+    return frame
+
+
+def _tensor(value: list, signature: Any) -> Any:
+    """A JSON array as the dtype the signature asks for (JSON has no dtypes: this is the parse, not a cast)."""
+    import numpy as np
+
+    array = np.asarray(value)
+    if array.dtype == object:
+        raise BadPayload("The rows of the array have different lengths or mixed types.")
+    spec = _tensor_spec(signature)
+    if spec is not None and array.dtype.kind in "biuf" and np.dtype(spec.dtype).kind in "biuf":
+        converted = array.astype(spec.dtype)
+        if np.dtype(spec.dtype).kind in "iu" and not np.array_equal(converted, array):
+            raise BadPayload(f"The input holds values that are not {spec.dtype}.")
+        return converted
+    return array
+
+
+def _named_inputs(value: dict, signature: Any) -> Any:
+    import pandas as pd
+
+    if _tensor_spec(signature) is not None:
+        raise BadPayload("This model takes one tensor: send inputs as an array, not an object.")
+    try:
+        return pd.DataFrame({name: column if isinstance(column, list) else [column] for name, column in value.items()})
+    except ValueError as error:
+        raise BadPayload(f"The named inputs could not be read as columns: {error}") from None
+
+
+def _tensor_spec(signature: Any) -> Any:
+    inputs = getattr(signature, "inputs", None)
+    if inputs is not None and getattr(inputs, "is_tensor_spec", lambda: False)():
+        return inputs.inputs[0]
+    return None
+
+
+def predictions_json(predictions: Any) -> list:
+    """Model output as JSON-ready lists (a DataFrame as records, arrays as nested lists)."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(predictions, pd.DataFrame):
+        return json.loads(predictions.to_json(orient="records"))
+    if isinstance(predictions, pd.Series):
+        predictions = predictions.to_numpy()
+    if isinstance(predictions, np.ndarray):
+        if predictions.dtype.kind == "f" and not np.isfinite(predictions).all():
+            return json.loads(pd.Series(list(predictions)).to_json(orient="values"))
+        return predictions.tolist()
+    return list(predictions)
+
+
+def create_app(model_uri: str | None = None):
+    """The ASGI app for one model; with no argument the URI comes from $AUTOTRACK_SERVE_MODEL_URI (workers)."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, PlainTextResponse, Response
+    from starlette.routing import Route
+
+    from autotrack import __version__, pyfunc
+
+    uri = model_uri or os.environ.get(MODEL_URI_ENV)
+    if not uri:
+        raise InvalidInput(f"No model to serve: pass a model URI or set {MODEL_URI_ENV}.")
+    model = pyfunc.load_model(uri)
+    signature = model.signature
+
+    def bad_request(message: str) -> JSONResponse:
+        return JSONResponse({"error_code": "BAD_REQUEST", "message": message}, status_code=400)
+
+    async def invocations(request: Request) -> Response:
+        body = await request.body()
+        try:
+            data = parse_payload(body, request.headers.get("content-type", "application/json"), signature)
+            predictions = model.predict(data)
+        except InvalidInput as error:
+            return bad_request(str(error))
+        except (ValueError, TypeError, KeyError, IndexError) as error:  # the model itself refused the input
+            return bad_request(f"The model could not predict on this input: {type(error).__name__}: {error}")
+        try:
+            content = json.dumps({"predictions": predictions_json(predictions)}, allow_nan=True)
+        except (TypeError, ValueError) as error:
+            return JSONResponse({"error_code": "INTERNAL_ERROR", "message": f"Unserializable output: {error}"}, 500)
+        return Response(content, media_type="application/json")
+
+    async def ping(_: Request) -> Response:
+        return PlainTextResponse("\n")
+
+    async def version(_: Request) -> Response:
+        return PlainTextResponse(__version__)
+
+    return Starlette(routes=[
+        Route("/invocations", invocations, methods=["POST"]),
+        Route("/ping", ping, methods=["GET"]),
+        Route("/health", ping, methods=["GET"]),
+        Route("/version", version, methods=["GET"]),
+    ])
+
+
+def serve(model_uri: str, host: str = "127.0.0.1", port: int = 5001, workers: int = 1) -> None:
+    """Serve until interrupted. The model is loaded before the port opens, so a bad URI fails at once."""
+    try:
+        import uvicorn
+    except ImportError:
+        raise InvalidInput('Serving needs the server extra: pip install "autotrack[server]"') from None
+    import sys
+
+    os.environ[MODEL_URI_ENV] = model_uri
+    options: dict[str, Any] = dict(host=host, port=port, log_level="warning", access_log=False)
+    app = create_app(model_uri)  # with workers too: a bad model fails here, once, not in every worker
+    print(f"Serving {model_uri} on http://{host}:{port}/invocations with {workers} worker(s); Ctrl-C stops.",
+          file=sys.stderr, flush=True)
+    if workers > 1:
+        uvicorn.run("autotrack.serving:create_app", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(app, **options)
