@@ -23,7 +23,12 @@ class PyFuncModel:
         return self.metadata.signature
 
     def unwrap_python_model(self) -> Any:
-        return self._implementation
+        """The flavor's own model object (an estimator, a Booster, a torch module)."""
+        implementation = self._implementation
+        for attribute in ("model", "module"):  # the flavors' predict wrappers keep it under one of these
+            if hasattr(implementation, attribute):
+                return getattr(implementation, attribute)
+        return implementation
 
     def predict(self, data: Any) -> Any:
         """Predictions for a DataFrame, array, dict of columns or list of row dicts."""

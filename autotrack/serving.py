@@ -93,11 +93,12 @@ def _json_integers(frame: Any, signature: Any) -> Any:
     if inputs is None or inputs.is_tensor_spec():
         return frame
     for spec in inputs.inputs:
-        column = frame.get(spec.name) if spec.name is not None else None
-        if spec.type in ("integer", "long") and column is not None and column.dtype.kind == "f":
-            values = column.to_numpy()
-            if np.isfinite(values).all() and (values == np.round(values)).all() and (np.abs(values) < 2**53).all():
-                frame[spec.name] = values.astype(np.int64)
+        if spec.type not in ("integer", "long") or spec.name not in frame.columns:
+            continue
+        values = frame[spec.name].to_numpy()
+        if values.dtype.kind == "f" and np.isfinite(values).all() and (values == np.round(values)).all() \
+                and (np.abs(values) < 2**53).all():
+            frame[spec.name] = values.astype(np.int64)
     return frame
 
 

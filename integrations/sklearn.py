@@ -275,4 +275,36 @@ def _log_search(call: Call, search: Any) -> None:
 
 
 # pyfunc hook for later issues: the loader of the python_function flavor
-_load_pyfunc = load_model
+# Pipelines, column transformers and feature unions may select columns by name: they get the DataFrame.
+_COLUMN_AWARE = ("steps", "transformers", "transformer_list")
+
+
+def _takes_arrays(model: Any) -> bool:
+    """True for scikit-learn estimators that never look at column names (nothing column-aware inside)."""
+    if not type(model).__module__.startswith("sklearn.") or any(hasattr(model, a) for a in _COLUMN_AWARE):
+        return False
+    inner = [getattr(model, "estimator", None), getattr(model, "base_estimator", None)]
+    inner += [e[-1] if isinstance(e, tuple) else e for e in getattr(model, "estimators", None) or []]
+    return all(_takes_arrays(e) for e in inner if e is not None and not isinstance(e, str))
+
+
+class _PyFunc:
+    """predict for pyfunc and serving. The signature check has already put the columns in order, so an
+    estimator fitted on exactly these columns gets the array: sklearn's feature-name validation of a
+    DataFrame costs ~0.7 ms a call, three times the prediction of a linear model."""
+
+    def __init__(self, model: Any):
+        self.model = model
+        names = getattr(model, "feature_names_in_", None)
+        self._names = list(names) if names is not None and _takes_arrays(model) else None
+
+    def predict(self, data: Any) -> Any:
+        if self._names is not None and list(getattr(data, "columns", ())) == self._names:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="X does not have valid feature names")
+                return self.model.predict(data.to_numpy())
+        return self.model.predict(data)
+
+
+def _load_pyfunc(path: str, trust_pickle: bool = False) -> _PyFunc:
+    return _PyFunc(load_model(path, trust_pickle=trust_pickle))

@@ -91,3 +91,25 @@ def test_column_schema_without_names_and_unknown_model(tmp_path):
         enforce({"x": [2**40]}, schema)  # a long does not become a double
     with pytest.raises(autotrack.NotFound):
         autotrack.pyfunc.load_model(str(tmp_path / "nothing"))
+
+
+def test_sklearn_predicts_the_same_through_the_array_fast_path_and_pipelines_keep_their_frame():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from autotrack.integrations.sklearn import _takes_arrays
+
+    X, y = make_classification(n_samples=80, n_features=3, n_informative=3, n_redundant=0, random_state=0)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    by_name = make_pipeline(ColumnTransformer([("scale", StandardScaler(), ["c", "a"])]), LogisticRegression())
+    models = [LogisticRegression(), RandomForestClassifier(n_estimators=5, random_state=0), by_name]
+    assert [_takes_arrays(m) for m in models] == [True, True, False]
+    for model in models:
+        model.fit(frame, y)
+        with autotrack.start_run():
+            info = autotrack.sklearn.log_model(model, "m", input_example=frame.head(2))
+        loaded = autotrack.pyfunc.load_model(info.model_uri)
+        np.testing.assert_array_equal(loaded.predict(frame[["c", "b", "a"]]), model.predict(frame))
+        assert type(loaded.unwrap_python_model()) is type(model)

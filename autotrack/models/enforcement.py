@@ -72,36 +72,32 @@ def _fits_int32(column: Any) -> bool:
 
 def _enforce_columns(data: Any, schema: Schema):
     frame = to_dataframe(data, schema)
-    required = [spec for spec in schema.inputs if spec.required]
-    missing = [spec.name for spec in required if spec.name not in frame.columns]
+    present = set(frame.columns)
+    missing = [spec.name for spec in schema.inputs if spec.required and spec.name not in present]
     if missing:
         raise SchemaMismatch(f"The input is missing column(s) {missing}; the model needs {schema.input_names()}.")
-    names = [spec.name for spec in schema.inputs if spec.name in frame.columns]
-    frame = frame[names].copy()  # signature order; extra columns dropped
-    for spec in schema.inputs:
-        if spec.name not in frame.columns:
-            continue
-        column = frame[spec.name]
-        kind = column.dtype.kind
+    specs = [spec for spec in schema.inputs if spec.name in present]
+    frame = frame[[spec.name for spec in specs]]  # signature order; extra columns dropped
+    conversions = {}
+    for spec, dtype in zip(specs, frame.dtypes):  # dtypes read once: per-column access is slow
+        kind = dtype.kind
         if spec.type in (DataType.string, DataType.binary, DataType.datetime):
             if spec.type == DataType.string and kind not in "OUS":
-                raise SchemaMismatch(f"Column '{spec.name}' must hold strings, got {column.dtype}.")
+                raise SchemaMismatch(f"Column '{spec.name}' must hold strings, got {dtype}.")
             continue
         if kind == "O":
             raise SchemaMismatch(f"Column '{spec.name}' must be {spec.type}, got values of type object.")
-        size = column.dtype.itemsize
-        if kind in "iu" and size == 8 and _fits_int32(column):
+        size = dtype.itemsize
+        if kind in "iu" and size == 8 and _fits_int32(frame[spec.name]):
             size, kind = 4, "i"  # JSON and Python ints arrive as int64: treated as 32-bit when they fit
-        allowed = _SAFE.get((kind, size), set())
-        if spec.type not in allowed:
+        if spec.type not in _SAFE.get((kind, size), ()):
             raise SchemaMismatch(
-                f"Column '{spec.name}' is {column.dtype}, which does not convert to {spec.type} without loss; "
+                f"Column '{spec.name}' is {dtype}, which does not convert to {spec.type} without loss; "
                 f"pass {_NUMPY_FOR.get(spec.type, spec.type)} values."
             )
-        target = _NUMPY_FOR[spec.type]
-        if column.dtype != target:
-            frame[spec.name] = column.astype(target)
-    return frame
+        if dtype != _NUMPY_FOR[spec.type]:
+            conversions[spec.name] = _NUMPY_FOR[spec.type]
+    return frame.astype(conversions) if conversions else frame
 
 
 def _enforce_tensor(data: Any, schema: Schema):
