@@ -352,3 +352,43 @@ def test_pruning_decisions_reach_trials_in_worker_processes():
     run = autotrack.get_run(pruned["run_id"].iloc[0])
     assert run.data.tags["autotrack.trial.state"] == "PRUNED"
     assert len(autotrack.Client().get_metric_history(run.info.run_id, "loss")) < 8
+
+
+def _node_objective(params):
+    import time
+
+    import ray
+
+    import autotrack
+
+    autotrack.set_tag("ray.node", ray.get_runtime_context().get_node_id())
+    autotrack.log_metric("half", params["x"] / 2)
+    time.sleep(1.0)  # long enough that the two nodes run trials side by side
+    return params["x"]
+
+
+def test_ray_executor_on_a_two_node_cluster():
+    """A head and a worker node (separate raylets and object stores, as `ray start` makes) on loopback."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    try:
+        cluster.add_node(num_cpus=1)
+        cluster.wait_for_nodes()
+        result = autotrack.sweep(_node_objective, {"x": sweeps.uniform(0, 1)}, n_trials=6, metric="x",
+                                 executor="ray", n_jobs=2, algo="random", seed=0,
+                                 executor_options={"address": cluster.address})
+        client = autotrack.Client()
+        nodes = set()
+        for row in result.trials.itertuples():
+            run = client.get_run(row.run_id)
+            assert run.info.status == RunStatus.FINISHED
+            assert run.data.metrics["half"] == pytest.approx(row.value / 2)
+            nodes.add(run.data.tags["ray.node"])
+        assert len(nodes) == 2  # trials ran on both nodes and came back to the driver's store
+        assert not ray.is_initialized()  # the sweep disconnected; the cluster itself is the user's
+    finally:
+        if ray.is_initialized():
+            ray.shutdown()
+        cluster.shutdown()
