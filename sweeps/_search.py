@@ -179,7 +179,24 @@ class HyperoptSearcher:
         self._trials.refresh()
 
     def replay(self, replay: str, state: str, values: Sequence[float] | None) -> None:
-        raise InvalidInput("Resuming a sweep is supported for Optuna's algorithms, not algo='hyperopt-tpe'.")
+        """A finished trial of an earlier session, as a done document in the Trials history TPE reads."""
+        from hyperopt import JOB_STATE_DONE, JOB_STATE_ERROR, STATUS_FAIL, STATUS_OK
+
+        vals = json.loads(replay)["hyperopt_vals"]
+        tid = self._trials.new_trial_ids(1)[0]
+        labels = self._domain.params  # every label of the space; inactive conditional ones stay empty
+        misc = {"tid": tid, "cmd": self._domain.cmd, "workdir": self._domain.workdir,
+                "idxs": {k: [tid] if k in vals else [] for k in labels},
+                "vals": {k: [vals[k]] if k in vals else [] for k in labels}}
+        if state == "complete":
+            result = {"loss": self._sign * values[0], "status": STATUS_OK}
+        else:
+            result = {"status": STATUS_FAIL}
+        document = self._trials.new_trial_docs([tid], [None], [result], [misc])[0]
+        document["state"] = JOB_STATE_DONE if state == "complete" else JOB_STATE_ERROR
+        self._trials.insert_trial_docs([document])
+        self._trials.refresh()
+        self._count += 1
 
 
 def _plain(value: Any) -> Any:

@@ -392,3 +392,34 @@ def test_ray_executor_on_a_two_node_cluster():
         if ray.is_initialized():
             ray.shutdown()
         cluster.shutdown()
+
+
+def test_a_hyperopt_sweep_resumes_with_its_history_replayed():
+    space = {"x": sweeps.uniform(-3, 3), "model": sweeps.choice(["a", "b"])}
+    calls = []
+
+    def interrupted(params):
+        calls.append(params)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return (params["x"] - 1) ** 2
+
+    with pytest.raises(KeyboardInterrupt):
+        autotrack.sweep(interrupted, space, n_trials=12, metric="loss", algo="hyperopt-tpe", executor="inline",
+                        seed=0, name="tpe-resume")
+    parent = autotrack.search_runs(search_all_experiments=True, output_format="list",
+                                   filter_string="attributes.run_name = 'tpe-resume'")[0]
+    resumed = []
+
+    def objective(params):
+        resumed.append(params)
+        return (params["x"] - 1) ** 2
+
+    result = autotrack.sweep(objective, space, n_trials=12, metric="loss", algo="hyperopt-tpe", executor="inline",
+                             seed=0, resume=parent.info.run_id)
+    assert len(resumed) == 8  # 12 minus the 4 finished before the interruption
+    assert len(result.trials) == 12
+    finished = [r for r in children(parent.info.run_id) if r.info.status == RunStatus.FINISHED]
+    assert len(finished) == 12
+    assert result.best_value == pytest.approx(min(r.data.metrics["loss"] for r in finished))
+    assert all(-3 <= p["x"] <= 3 and p["model"] in ("a", "b") for p in resumed)
