@@ -296,10 +296,12 @@ class _Progress:
 
     def __enter__(self) -> "_Progress":
         if self._enabled:
+            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             self._progress = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),
-                                      TextColumn("{task.fields[status]}"), TimeElapsedColumn(), transient=False)
+                                      TextColumn("{task.fields[status]}"), TimeElapsedColumn(), transient=False,
+                                      console=Console(stderr=True))  # stdout stays the program's
             self._progress.__enter__()
             self._task = self._progress.add_task("sweep", total=self._total, status="")
         return self

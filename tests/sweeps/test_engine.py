@@ -423,3 +423,57 @@ def test_a_hyperopt_sweep_resumes_with_its_history_replayed():
     assert len(finished) == 12
     assert result.best_value == pytest.approx(min(r.data.metrics["loss"] for r in finished))
     assert all(-3 <= p["x"] <= 3 and p["model"] in ("a", "b") for p in resumed)
+
+
+PROGRESS_SCRIPT = textwrap.dedent(
+    """
+    import autotrack
+    from autotrack import sweeps
+
+    def objective(params):
+        if params["x"] > 0.8:
+            raise ValueError("too big")
+        return params["x"]
+
+    autotrack.sweep(objective, {"x": sweeps.uniform(0, 1)}, n_trials=8, metric="loss", executor="inline",
+                    algo="random", seed=3)
+    print("done")
+    """
+)
+
+
+def _run_sweep_script(tmp_path, stderr_tty: bool) -> tuple[str, str]:
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTRACK_") or k == "AUTOTRACK_HOME"}
+    if not stderr_tty:
+        out = subprocess.run([sys.executable, "-c", PROGRESS_SCRIPT], env=env, cwd=tmp_path, capture_output=True,
+                             text=True, timeout=120)
+        return out.stdout, out.stderr
+    master, slave = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-c", PROGRESS_SCRIPT], env=env, cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=slave, text=True)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the terminal closed: the program ended
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    stdout = process.stdout.read()
+    process.wait(timeout=120)
+    os.close(master)
+    return stdout, b"".join(chunks).decode(errors="replace")
+
+
+def test_progress_bar_on_a_terminal_and_none_when_piped(tmp_path):
+    stdout, terminal = _run_sweep_script(tmp_path, stderr_tty=True)
+    assert stdout.strip() == "done"  # the bar never writes to the program's stdout
+    assert "8/8" in terminal and "best loss=" in terminal
+    assert "failed=" in terminal  # x > 0.8 fails for this seed
+    stdout, stderr = _run_sweep_script(tmp_path, stderr_tty=False)
+    assert stdout.strip() == "done"
+    assert "8/8" not in stderr and "best loss" not in stderr
