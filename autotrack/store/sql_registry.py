@@ -113,12 +113,7 @@ class SqlRegistry:
                  for c in parse_filter(filter_string)]
         query = select(table).where(and_(sa.true(), *where))
         query = query.order_by(*_ordering(order_by, table, _MODEL_COLUMNS, [table.c.name.asc()]))
-        offset = decode_page_token(page_token)
-        with self._read() as conn:
-            found = self._registered_models(conn, query.offset(offset).limit(max_results + 1))
-        if len(found) > max_results:
-            return found[:max_results], encode_page_token(offset + max_results)
-        return found, None
+        return self._page(self._registered_models, query, max_results, page_token)
 
     def update_registered_model(self, name: str, description: str) -> RegisteredModel:
         table = t.registered_models
@@ -253,12 +248,7 @@ class SqlRegistry:
         query = select(table).where(and_(sa.true(), *where)).order_by(
             *_ordering(order_by, table, _VERSION_COLUMNS, [table.c.name.asc(), table.c.version.desc()])
         )
-        offset = decode_page_token(page_token)
-        with self._read() as conn:
-            found = self._model_versions(conn, query.offset(offset).limit(max_results + 1))
-        if len(found) > max_results:
-            return found[:max_results], encode_page_token(offset + max_results)
-        return found, None
+        return self._page(self._model_versions, query, max_results, page_token)
 
     def set_model_version_tag(self, name: str, version: int | str, key: str, value: str) -> None:
         number = self.get_model_version(name, version).version
@@ -306,6 +296,15 @@ class SqlRegistry:
         return self.get_model_version(name, version)
 
     # -- reading --------------------------------------------------------------
+    def _page(self, load, query, max_results: int, page_token: str | None) -> tuple[list, str | None]:
+        """One page of `load(conn, query)`; asking for one more row tells whether a next page exists."""
+        offset = decode_page_token(page_token)
+        with self._read() as conn:
+            found = load(conn, query.offset(offset).limit(max_results + 1))
+        if len(found) > max_results:
+            return found[:max_results], encode_page_token(offset + max_results)
+        return found, None
+
     def _registry_condition(self, comparison, table, tag_table, keys):
         if comparison.entity == "tags":
             return sa.exists().where(
