@@ -31,7 +31,6 @@ class BadPayload(InvalidInput):
 
 def parse_payload(body: bytes | str, content_type: str, signature: Any = None) -> Any:
     """The model input in a request body: a DataFrame, a numpy array or a dict of arrays."""
-    import numpy as np
     import pandas as pd
 
     media = (content_type or "application/json").split(";")[0].strip().lower()
