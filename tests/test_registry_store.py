@@ -179,3 +179,28 @@ def test_concurrent_registration_gives_distinct_consecutive_versions(store, data
     assert versions == list(range(1, 41))
     assert all(result == sorted(result) for result in results)
     assert store.get_latest_model_version("race").version == 40
+
+
+def test_a_database_from_before_the_registry_is_upgraded_in_place(database_uri, tmp_path):
+    """A store written at revision 0001 opens with this version: runs kept, registry tables added."""
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from autotrack.store import sql
+    from autotrack.store.sql import SqlStore
+
+    engine = sa.create_engine(database_uri)
+    config = Config(str(sql._MIGRATIONS / "alembic.ini"))
+    config.set_main_option("script_location", str(sql._MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.exec_driver_sql(
+            "INSERT INTO runs (run_uuid, experiment_id, run_name, status, lifecycle_stage) "
+            "VALUES ('oldrun', 0, 'old', 'FINISHED', 'active')")
+    engine.dispose()
+    store = SqlStore(database_uri, str(tmp_path / "artifacts"))
+    assert store.get_run("oldrun").info.run_name == "old"
+    store.create_registered_model("after-upgrade")
+    assert store.create_model_version("after-upgrade", "runs:/oldrun/model", run_id="oldrun").version == 1
