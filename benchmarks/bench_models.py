@@ -81,9 +81,8 @@ def _hammer(port: int, body: bytes, seconds: float, counts) -> None:
 
 def serve_figures(model_uri: str, row: list[float], cwd: str) -> dict:
     port = _free_port()
-    autotrack = os.path.join(os.path.dirname(sys.executable), "autotrack")
     start = time.perf_counter()
-    server = subprocess.Popen([autotrack, "models", "serve", "-m", model_uri, "--port", str(port)], cwd=cwd,
+    server = subprocess.Popen([sys.executable, "-m", "autotrack.cli", "models", "serve", "-m", model_uri, "--port", str(port)], cwd=cwd,
                               stderr=subprocess.DEVNULL)
     try:
         while True:

@@ -43,21 +43,24 @@ def _sklearn():
 
 # -- the model flavor -----------------------------------------------------
 SKOPS_FILE = "model.skops"
+SERVER_PROCESS_ENV = "AUTOTRACK_SERVE_MODEL_URI"  # set by `autotrack models serve` (autotrack.serving)
 # skops refuses every type it does not know; the ones a model needs must come from these libraries
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
 
 
 def _skops_io() -> Any:
-    """`skops.io`, imported without its scan of every scikit-learn estimator.
+    """`skops.io`; in a model server process, imported without its scan of every estimator.
 
     At import, skops builds its default trust list with `sklearn.utils.all_estimators()`, which
-    imports all of scikit-learn (and torch through it): 3 s here, paid by every process that saves
-    or loads a model, and the reason a served model would start slowly. autotrack never relies on
-    that default list (it trusts by module prefix below), so the scan is skipped while skops is
-    imported. The only effect on other skops users in the process: a stricter default.
+    imports all of scikit-learn (and torch through it): 3 s here, most of a served model's start.
+    autotrack never relies on that list (it trusts by module prefix below), but other skops users
+    in the same process do (MLflow's sklearn flavor refuses to save without it), so the scan is
+    skipped only in `autotrack models serve` processes, where nothing else runs.
     """
-    if "skops.io" in sys.modules:
-        return sys.modules["skops.io"]
+    if "skops.io" in sys.modules or not os.environ.get(SERVER_PROCESS_ENV):
+        import skops.io as sio
+
+        return sio
     import sklearn.utils
 
     scan = sklearn.utils.all_estimators
