@@ -310,3 +310,12 @@ def test_a_changed_pickle_is_refused_even_for_its_writer(tmp_path, classificatio
     file.write_bytes(pickle.dumps(_Custom()))  # same user, different bytes
     with pytest.raises(autotrack.InvalidInput, match="was changed since"):
         autotrack.sklearn.load_model(str(tmp_path / "custom"))
+
+
+def test_skops_keeps_its_default_trust_list_for_other_users(tmp_path, classification):
+    """MLflow's sklearn flavor (and any skops user) in the same process still trusts sklearn estimators."""
+    X, y = classification
+    autotrack.sklearn.save_model(LogisticRegression().fit(X, y), tmp_path / "m")
+    import skops.io as sio
+
+    assert sio.get_untrusted_types(file=tmp_path / "m" / "model.skops") == []
