@@ -258,6 +258,8 @@ def test_sigterm_mid_sweep_then_resume_loses_and_duplicates_nothing(tmp_path):
 
 
 def test_bad_arguments_are_clear_errors():
+    with pytest.raises(autotrack.InvalidInput, match="Pruning is not available with executor='ray'"):
+        autotrack.sweep(quadratic, SPACE, pruner="median", executor="ray")
     with pytest.raises(autotrack.InvalidInput, match="Unknown algo 'bayes-opt'"):
         autotrack.sweep(quadratic, SPACE, algo="bayes-opt", executor="inline")
     with pytest.raises(autotrack.InvalidInput, match="Unknown executor"):
