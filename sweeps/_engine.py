@@ -103,9 +103,6 @@ def sweep(
         n_trials = min(n_trials, grid_size(space))  # each combination once
     metric_names = ["objective"] if metric is None else ([metric] if isinstance(metric, str) else list(metric))
     n_workers = n_jobs or (1 if executor == "inline" else None)
-    if pruner is not None and executor == "ray":
-        raise InvalidInput("Pruning is not available with executor='ray' yet: use executor='local' (processes) "
-                           "or 'thread' for a pruned sweep, or drop pruner= to run it on Ray.")
     searcher = make_searcher(algo, space, directions, seed, executor != "inline" and n_workers != 1, pruner,
                              min_resource)
     runner = make_executor(executor, n_workers, trial_timeout, **dict(executor_options or {}))

@@ -5,7 +5,8 @@ logs into a scratch store on its worker; the task returns what the trial
 recorded (params, every metric value, tags, artifacts, its end state) and
 the driver writes it into the trial's run. The driver keeps the trial runs
 heartbeated meanwhile, and marks a trial FAILED when its task dies or
-outlives `trial_timeout` (the task is cancelled).
+outlives `trial_timeout` (the task is cancelled). With a pruner, a trial's
+`report()` waits at a small actor until the driver has asked the pruner.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import os
 import sys
 import sysconfig
 import tempfile
+import threading
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from autotrack.sweeps._trial import TrialOutcome, TrialTask
@@ -55,6 +57,51 @@ def _run_on_worker(payload: bytes) -> dict:
             "artifacts": artifacts,
             "node": os.uname().nodename,
         }
+
+
+class _PruningDesk:
+    """A Ray actor between trials and the driver, which holds the search: a trial's report waits here
+    until the driver, polling between results, has asked the pruner."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._waiting: dict[tuple[int, int], tuple[float, threading.Event]] = {}
+        self._answers: dict[tuple[int, int], bool] = {}
+
+    def ask(self, number: int, value: float, step: int) -> bool:
+        event = threading.Event()
+        with self._lock:
+            self._waiting[(number, step)] = (value, event)
+        event.wait()
+        with self._lock:
+            return self._answers.pop((number, step))
+
+    def waiting(self) -> list[tuple[int, float, int]]:
+        with self._lock:
+            return [(number, value, step) for (number, step), (value, event) in self._waiting.items()
+                    if not event.is_set()]
+
+    def answer(self, number: int, step: int, prune: bool) -> None:
+        with self._lock:
+            self._answers[(number, step)] = prune
+            self._waiting.pop((number, step))[1].set()
+
+
+@dataclass
+class _AskTheDesk:
+    """`report` / `should_prune` for a trial on a Ray worker: one round trip through the desk per report."""
+
+    number: int
+    desk: Any
+    _last: tuple[float, int] | None = None
+
+    def report(self, value: float, step: int) -> None:
+        self._last = (value, step)
+
+    def should_prune(self) -> bool:
+        import ray
+
+        return self._last is not None and ray.get(self.desk.ask.remote(self.number, *self._last))
 
 
 def _is_user_code(module: Any) -> bool:
@@ -105,6 +152,7 @@ class RayExecutor:
         self._remote = ray.remote(num_cpus=cpus, num_gpus=gpus, resources=resources or None,
                                   max_retries=0)(_run_on_worker)
         self._trial_timeout = trial_timeout
+        self._desk = None  # the pruning desk actor, made for the first trial that can be pruned
         self._running: dict[Any, tuple[TrialTask, float]] = {}
         self._client = Client()
 
@@ -114,13 +162,23 @@ class RayExecutor:
         module = sys.modules.get(getattr(task.objective, "__module__", None) or "")
         if module is not None and _is_user_code(module):
             cloudpickle.register_pickle_by_value(module)  # workers on other nodes do not have the user's files
-        payload = cloudpickle.dumps(replace(task, pruning=None))
+        pruning = None
+        if task.pruning is not None:
+            if self._desk is None:
+                import ray
+
+                self._desk = ray.remote(num_cpus=0, max_concurrency=1000)(_PruningDesk).remote()
+            pruning = _AskTheDesk(task.number, self._desk)
+        payload = cloudpickle.dumps(replace(task, pruning=pruning))
         self._running[self._remote.remote(payload)] = (task, time.monotonic())
 
     def wait(self, timeout: float) -> list[TrialOutcome]:
         import ray
 
         outcomes = []
+        if self._desk is not None:
+            self._answer_reports()
+            timeout = min(timeout, 0.05)  # trials may be waiting for a pruning decision
         if self._running:
             ready, _ = ray.wait(list(self._running), num_returns=1, timeout=timeout)
             for ref in ready:
@@ -144,6 +202,20 @@ class RayExecutor:
                                                  f"the trial ran longer than trial_timeout={self._trial_timeout}s "
                                                  "and its Ray task was cancelled", now - started))
         return outcomes
+
+    def _answer_reports(self) -> None:
+        import ray
+
+        tasks = {task.number: task for task, _ in self._running.values()}
+        answers = []
+        for number, value, step in ray.get(self._desk.waiting.remote()):
+            task = tasks.get(number)
+            prune = False
+            if task is not None:
+                task.pruning.report(value, step)
+                prune = task.pruning.should_prune()
+            answers.append(self._desk.answer.remote(number, step, prune))
+        ray.get(answers)  # answered before the next poll, so no report is seen twice
 
     def cancel(self) -> list[TrialTask]:
         import ray

@@ -258,8 +258,6 @@ def test_sigterm_mid_sweep_then_resume_loses_and_duplicates_nothing(tmp_path):
 
 
 def test_bad_arguments_are_clear_errors():
-    with pytest.raises(autotrack.InvalidInput, match="Pruning is not available with executor='ray'"):
-        autotrack.sweep(quadratic, SPACE, pruner="median", executor="ray")
     with pytest.raises(autotrack.InvalidInput, match="Unknown algo 'bayes-opt'"):
         autotrack.sweep(quadratic, SPACE, algo="bayes-opt", executor="inline")
     with pytest.raises(autotrack.InvalidInput, match="Unknown executor"):
@@ -346,9 +344,12 @@ def _reports_each_step(params):
     return params["x"] * 8
 
 
-def test_pruning_decisions_reach_trials_in_worker_processes():
+@pytest.mark.parametrize("executor", ["local", "ray"])
+def test_pruning_decisions_reach_trials_in_worker_processes(executor):
+    options = {"init_options": {"num_cpus": 2}} if executor == "ray" else {}
     result = autotrack.sweep(_reports_each_step, {"x": sweeps.uniform(0, 10)}, n_trials=14, metric="loss",
-                             algo="random", pruner="median", executor="local", n_jobs=2, seed=0)
+                             algo="random", pruner="median", executor=executor, n_jobs=2, seed=0,
+                             executor_options=options)
     pruned = result.trials[result.trials["state"] == "pruned"]
     assert len(pruned) >= 2 and len(result.trials) == 14
     run = autotrack.get_run(pruned["run_id"].iloc[0])
