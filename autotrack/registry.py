@@ -79,14 +79,14 @@ class RegistryClient:
         description: str | None = None,
     ) -> ModelVersion:
         """A new version of an existing registered model, from the model at `source` (a model URI)."""
-        source, found_run_id = _registrable_source(source)
+        source, found_run_id = _registrable_source(self, source)
         return self._store.create_model_version(
             name, source, run_id or found_run_id, _strings(tags), description, system_tags.user()
         )
 
     def register_model(self, model_uri: str, name: str, tags: dict[str, Any] | None = None) -> ModelVersion:
         """The model at `model_uri` as the next version of `name`, creating the registered model if needed."""
-        source, run_id = _registrable_source(model_uri)
+        source, run_id = _registrable_source(self, model_uri)
         self._store.get_or_create_registered_model(name)
         return self._store.create_model_version(name, source, run_id, _strings(tags), None, system_tags.user())
 
@@ -146,16 +146,15 @@ def _strings(tags: dict[str, Any] | None) -> dict[str, str]:
     return {str(key): str(value) for key, value in (tags or {}).items()}
 
 
-def _registrable_source(model_uri: str) -> tuple[str, str | None]:
-    """(the source to record, the run id) for a model URI; the model must exist now."""
-    from autotrack.client import Client
+def _registrable_source(client: RegistryClient, model_uri: str) -> tuple[str, str | None]:
+    """(the source to record, the run id) for a model URI in `client`'s store; the model must exist now."""
     from autotrack.models.model import Model, model_local_path
 
     uri = str(model_uri)
     if uri.startswith("models:/"):
-        version = Client().resolve_model_version(uri)
+        version = client.resolve_model_version(uri)
         return version.source, version.run_id
-    metadata = Model.load(model_local_path(uri))  # a clear error now, not when someone loads it
+    metadata = Model.load(model_local_path(uri, client))  # a clear error now, not when someone loads it
     if uri.startswith("runs:/"):
         return uri.rstrip("/"), uri[len("runs:/"):].split("/", 1)[0]
     return os.path.abspath(uri.removeprefix("file://")), metadata.run_id

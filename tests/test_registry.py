@@ -114,3 +114,18 @@ def test_stages_are_replaced_by_aliases(data):
     assert [v.version for v in client.get_latest_versions("m")] == [1]
     with pytest.raises(InvalidInput, match="aliases"):
         client.get_latest_versions("m", stages=["Staging"])
+
+
+def test_a_client_for_another_store_registers_and_resolves_there(data, tmp_path):
+    X, y = data
+    model = LogisticRegression().fit(X, y)
+    team = str(tmp_path / "team-store")
+    autotrack.set_tracking_uri(team)
+    with autotrack.start_run():
+        info = autotrack.sklearn.log_model(model, "model")
+    autotrack.set_tracking_uri(str(tmp_path / "my-store"))  # the current store is now another one
+    client = autotrack.Client(team)
+    assert client.register_model(info.model_uri, "team-model").version == 1
+    assert client.register_model("models:/team-model/1", "team-model").source == info.model_uri
+    with pytest.raises(NotFound):
+        autotrack.Client().get_registered_model("team-model")

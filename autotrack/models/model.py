@@ -240,21 +240,21 @@ def flavor_files(model_uri: str, flavor: str) -> tuple[Path, dict]:
     return Path(path), Model.load(path).flavor(flavor, model_uri)
 
 
-def model_local_path(model_uri: str) -> str:
+def model_local_path(model_uri: str, client: Any = None) -> str:
     """A local folder holding the model at `model_uri`: `runs:/<id>/<path>`, `models:/<name>/<version>`,
-    `models:/<name>@<alias>`, `models:/<name>/latest` or a path."""
+    `models:/<name>@<alias>`, `models:/<name>/latest` or a path. Run and registry URIs are resolved in
+    `client`'s store (default: the current tracking URI)."""
     uri = str(model_uri)
-    if uri.startswith("models:/"):
+    if uri.startswith(("models:/", "runs:/")) and client is None:
         from autotrack.client import Client
 
-        return model_local_path(Client().resolve_model_version(uri).source)
+        client = Client()
+    if uri.startswith("models:/"):
+        return model_local_path(client.resolve_model_version(uri).source, client)
     if uri.startswith("runs:/"):
         run_id, _, artifact_path = uri[len("runs:/"):].strip("/").partition("/")
         if not run_id or not artifact_path:
             raise InvalidInput(f"Model URI '{uri}' must look like runs:/<run_id>/<artifact_path>.")
-        from autotrack.client import Client
-
-        client = Client()
         repository = client._repository(run_id)
         local = repository.local_path(artifact_path)
         if local.is_dir():
