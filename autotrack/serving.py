@@ -130,9 +130,7 @@ def _named_inputs(value: dict, signature: Any) -> Any:
 
 def _tensor_spec(signature: Any) -> Any:
     inputs = getattr(signature, "inputs", None)
-    if inputs is not None and getattr(inputs, "is_tensor_spec", lambda: False)():
-        return inputs.inputs[0]
-    return None
+    return inputs.inputs[0] if inputs is not None and inputs.is_tensor_spec() else None
 
 
 def predictions_json(predictions: Any) -> list:
