@@ -28,6 +28,7 @@ from autotrack.entities import (
     ViewType,
 )
 from autotrack.exceptions import InvalidInput
+from autotrack.optional import require
 from autotrack.registry import RegistryClient
 from autotrack.tracking_uri import get_tracking_uri, store_for
 
@@ -299,10 +300,7 @@ class Client(RegistryClient):
 
     def log_image(self, run_id: str, image: Any, artifact_file: str) -> None:
         """A numpy array (HW, HWC; uint8, or floats in [0, 1]) or a PIL image."""
-        try:
-            from PIL import Image
-        except ImportError:
-            raise InvalidInput('log_image needs Pillow: pip install pillow') from None
+        Image = require("PIL.Image", None, "log_image")
         if not isinstance(image, Image.Image):
             image = Image.fromarray(_image_array(image))
         buffer = io.BytesIO()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["AutotrackException", "AutotrackWarning", "InvalidInput", "NotFound"]
+__all__ = ["AutotrackException", "AutotrackWarning", "InvalidInput", "MissingDependency", "NotFound"]
 
 
 class AutotrackException(Exception):
@@ -15,6 +15,10 @@ class InvalidInput(AutotrackException, ValueError):
 
 class NotFound(AutotrackException, LookupError):
     """An id or name that the store does not hold."""
+
+
+class MissingDependency(AutotrackException, ImportError):
+    """An optional library is not installed; the message names the extra that installs it."""
 
 
 class AutotrackWarning(UserWarning):

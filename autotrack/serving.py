@@ -17,6 +17,7 @@ import os
 from typing import Any
 
 from autotrack.exceptions import InvalidInput
+from autotrack.optional import require
 
 __all__ = ["BadPayload", "create_app", "parse_payload", "predictions_json", "serve"]
 
@@ -198,10 +199,7 @@ def create_app(model_uri: str | None = None):
 
 def serve(model_uri: str, host: str = "127.0.0.1", port: int = 5001, workers: int = 1) -> None:
     """Serve until interrupted. The model is loaded before the port opens, so a bad URI fails at once."""
-    try:
-        import uvicorn
-    except ImportError:
-        raise InvalidInput('Serving needs the server extra: pip install "autotrack[server]"') from None
+    uvicorn = require("uvicorn", "server", "Serving")
     import sys
 
     os.environ[MODEL_URI_ENV] = model_uri

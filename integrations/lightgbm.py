@@ -19,6 +19,7 @@ from autotrack.autologging import AutologSettings, Call
 from autotrack.exceptions import InvalidInput
 from autotrack.integrations import _boosting
 from autotrack.models import model as models
+from autotrack.optional import require
 
 __all__ = ["autolog", "load_model", "log_model", "save_model"]
 
@@ -27,11 +28,7 @@ MODEL_FILE = "model.txt"
 
 
 def _lightgbm():
-    try:
-        import lightgbm
-    except ImportError:
-        raise InvalidInput('LightGBM is not installed: pip install "autotrack[lightgbm]"') from None
-    return lightgbm
+    return require("lightgbm", "lightgbm", "autotrack.lightgbm")
 
 
 # -- the model flavor -----------------------------------------------------

@@ -33,6 +33,7 @@ from autotrack.autologging import AutologSettings
 from autotrack.exceptions import InvalidInput
 from autotrack.models import model as models
 from autotrack.models.trust import check_pickle, sign_pickle
+from autotrack.optional import require
 from autotrack.patching import registry
 
 __all__ = ["autolog", "load_model", "load_state_dict", "log_model", "save_model"]
@@ -45,11 +46,7 @@ IMPLEMENTATION_FLAGS = {"foreach", "fused", "differentiable", "capturable"}  # h
 
 
 def _torch():
-    try:
-        import torch
-    except ImportError:
-        raise InvalidInput('PyTorch is not installed: pip install "autotrack[torch]"') from None
-    return torch
+    return require("torch", "torch", "autotrack.pytorch")
 
 
 # -- the model flavor -----------------------------------------------------

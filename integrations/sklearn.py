@@ -24,6 +24,7 @@ from autotrack.exceptions import AutotrackWarning, InvalidInput
 from autotrack.integrations import _sklearn_metrics
 from autotrack.models import model as models
 from autotrack.models.trust import check_pickle, sign_pickle
+from autotrack.optional import require
 
 __all__ = ["autolog", "load_model", "log_model", "save_model"]
 
@@ -34,11 +35,7 @@ MAX_PARAM_CHARS = 500
 
 
 def _sklearn():
-    try:
-        import sklearn
-    except ImportError:
-        raise InvalidInput('scikit-learn is not installed: pip install "autotrack[sklearn]"') from None
-    return sklearn
+    return require("sklearn", "sklearn", "autotrack.sklearn")
 
 
 # -- the model flavor -----------------------------------------------------

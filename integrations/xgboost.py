@@ -19,6 +19,7 @@ from autotrack.autologging import AutologSettings, Call
 from autotrack.exceptions import InvalidInput
 from autotrack.integrations import _boosting
 from autotrack.models import model as models
+from autotrack.optional import require
 
 __all__ = ["autolog", "load_model", "log_model", "save_model"]
 
@@ -27,11 +28,7 @@ MODEL_FILE = "model.ubj"
 
 
 def _xgboost():
-    try:
-        import xgboost
-    except ImportError:
-        raise InvalidInput('XGBoost is not installed: pip install "autotrack[xgboost]"') from None
-    return xgboost
+    return require("xgboost", "xgboost", "autotrack.xgboost")
 
 
 # -- the model flavor -----------------------------------------------------

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+from autotrack.optional import require
 from autotrack.sweeps._trial import TrialOutcome, TrialTask
 
 __all__ = ["RayExecutor"]
@@ -136,7 +137,7 @@ class RayExecutor:
             # A local Ray then uses the loopback address for its node instead of the machine's
             # network address (Ray reads this when it is imported).
             os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
-        import ray
+        ray = require("ray", "ray", 'executor="ray"')
 
         from autotrack.client import Client
 
