@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autotrack.exceptions import InvalidInput
+from autotrack.optional import require
 
 __all__ = ["EvaluationResult", "evaluate"]
 
@@ -113,7 +114,7 @@ def _probabilities(predictor: Any, features: Any) -> Any:
 
 def _classifier_metrics(labels: Any, predicted: Any, probabilities: Any) -> dict[str, float]:
     import numpy as np
-    from sklearn import metrics as m
+    m = require("sklearn.metrics", "sklearn", "autotrack.evaluate")
 
     classes = np.unique(np.concatenate([np.asarray(labels).ravel(), np.asarray(predicted).ravel()]))
     average = "binary" if len(classes) <= 2 else "weighted"
@@ -142,7 +143,7 @@ def _classifier_metrics(labels: Any, predicted: Any, probabilities: Any) -> dict
 
 def _regressor_metrics(labels: Any, predicted: Any) -> dict[str, float]:
     import numpy as np
-    from sklearn import metrics as m
+    m = require("sklearn.metrics", "sklearn", "autotrack.evaluate")
 
     labels = np.asarray(labels, dtype=float)
     predicted = np.asarray(predicted, dtype=float).reshape(labels.shape)

@@ -178,6 +178,8 @@ def test_core_tracks_searches_and_sweeps(venvs, tmp_path, user_env):
     ("import autotrack; autotrack.pytorch.log_model(object(), 'model')", "torch"),
     ("import autotrack; from autotrack import sweeps\n"
      "autotrack.sweep(lambda p: 1.0, {'x': sweeps.uniform(0, 1)}, n_trials=1, executor='ray')", "ray"),
+    ("import autotrack, pandas; autotrack.evaluate(None, pandas.DataFrame({'p': [1.0], 'y': [1.0]}), targets='y',"
+     " predictions='p', model_type='regressor')", "sklearn"),
 ])
 def test_core_names_the_extra_to_install(venvs, tmp_path, user_env, call, extra):
     out = _python(venvs["core"], call, tmp_path, user_env, check=False)
