@@ -5,7 +5,11 @@ trials finish and the best trial's run id (tag). Each trial is a child run
 with its params, everything it logged and its state. Trials that fail, time
 out or lose their worker are FAILED child runs with the reason as an
 artifact, and count toward `n_trials`. Ctrl-C or SIGTERM stops dispatch,
-marks running trials and the parent KILLED, and re-raises.
+marks running trials and the parent KILLED, and re-raises; so does an
+objective that raises KeyboardInterrupt or SystemExit, in any executor. Any
+other error of the sweep itself ends the parent FAILED: it is never left
+RUNNING. A sweep whose every trial failed ends its parent FAILED, returns
+`state="FAILED"` with a `summary`, and warns (`SweepFailedWarning`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
@@ -23,7 +28,7 @@ from autotrack.exceptions import InvalidInput
 from autotrack.sweeps._search import Suggestion
 from autotrack.sweeps._trial import TrialOutcome, TrialTask, report
 
-__all__ = ["SweepResult", "report", "sweep"]
+__all__ = ["SweepFailedWarning", "SweepResult", "report", "sweep"]
 
 SWEEP_TAG = "autotrack.sweep"  # "parent" on the sweep's run, the trial number on trials
 BEST_RUN_TAG = "autotrack.sweep.bestRunId"
@@ -39,7 +44,12 @@ class SweepResult:
     best_value: float | list | None
     best_run_id: str | None
     trials: Any  # a pandas DataFrame, one row per trial
-    state: str = "FINISHED"
+    state: str = "FINISHED"  # FAILED when every trial failed
+    summary: str = ""  # what went wrong when state is FAILED
+
+
+class SweepFailedWarning(UserWarning):
+    """Every trial of a sweep failed: the result holds no best value."""
 
 
 class _Stop(BaseException):
@@ -91,13 +101,16 @@ def sweep(
     from autotrack.client import Client
     from autotrack.entities import Param, RunStatus
     from autotrack.sweeps._executors import make_executor
+    from autotrack.sweeps._limits import check_sweep_arguments
     from autotrack.sweeps._search import grid_size, make_searcher
     from autotrack.tracking_uri import absolute_uri
 
     if not callable(objective):
         raise InvalidInput("sweep() needs a callable objective(params) -> float or dict of metrics.")
-    if not isinstance(n_trials, int) or n_trials < 1:
-        raise InvalidInput(f"n_trials must be a positive integer, got {n_trials!r}.")
+    check_sweep_arguments(n_trials=n_trials, n_jobs=n_jobs, timeout=timeout, trial_timeout=trial_timeout, seed=seed,
+                          min_resource=min_resource)
+    if n_jobs == -1:
+        n_jobs = None  # one worker per CPU core (per cluster CPU on Ray)
     directions = _directions(metric, mode)
     if algo == "grid":
         n_trials = min(n_trials, grid_size(space))  # each combination once
@@ -131,11 +144,15 @@ def sweep(
         client.log_text(parent.info.run_id, json.dumps(_describe(space), indent=2, default=str), "sweep_space.json")
     parent_id = parent.info.run_id
     failures = sum(1 for row in rows if row["state"] == "failed")
+    first_error: list[str] = []  # tracebacks of failed trials, in the order they failed
     dispatched, started = len(rows), time.monotonic()
     bar = _Progress(n_trials, metric_names[0], enabled=progress)
 
     def finish(outcome: TrialOutcome) -> None:
         nonlocal failures
+        if outcome.state == "interrupted":  # the objective raised KeyboardInterrupt/SystemExit: stop like Ctrl-C
+            running.pop(outcome.number)
+            raise outcome.interrupt
         suggestion, task, _ = running.pop(outcome.number)
         searcher.tell(suggestion, outcome.state, outcome.values)
         if outcome.state == "complete":
@@ -146,6 +163,7 @@ def sweep(
                 client.set_tag(parent_id, BEST_RUN_TAG, outcome.run_id)
         elif outcome.state == "failed":
             failures += 1
+            first_error.append(outcome.error or "")
             if client.get_run(outcome.run_id).info.status == RunStatus.RUNNING:  # the worker could not record it
                 client.log_text(outcome.run_id, outcome.error or "failed", "traceback.txt")
                 client.set_tag(outcome.run_id, TRIAL_STATE_TAG, "FAILED")
@@ -185,12 +203,12 @@ def sweep(
                             finish(TrialOutcome(number, task.run_id, "failed", (),
                                                 f"the trial ran longer than trial_timeout={trial_timeout}s",
                                                 time.monotonic() - begun))
-    except (KeyboardInterrupt, _Stop) as stop:
-        state = RunStatus.KILLED
+    except BaseException as stop:  # Ctrl-C, SIGTERM, an objective's SystemExit, or the sweep's own error
+        interrupted = not isinstance(stop, Exception)
         for task in runner.cancel():
             client.set_tag(task.run_id, TRIAL_STATE_TAG, "KILLED")
             client.set_terminated(task.run_id, RunStatus.KILLED)
-        client.set_terminated(parent_id, RunStatus.KILLED)
+        client.set_terminated(parent_id, RunStatus.KILLED if interrupted else RunStatus.FAILED)
         runner.close()
         _restore_sigterm(previous_handler)
         if isinstance(stop, _Stop):
@@ -198,11 +216,23 @@ def sweep(
         raise
     runner.close()
     _restore_sigterm(previous_handler)
+    summary = ""
+    if rows and failures == len(rows):
+        state = RunStatus.FAILED
+        summary = _failure_summary(len(rows), first_error[0] if first_error else None)
+        warnings.warn(f"sweep {parent_id}: {summary}", SweepFailedWarning, stacklevel=2)
     client.set_terminated(parent_id, state)
     import pandas as pd
 
     trials = pd.DataFrame(rows).sort_values("number").reset_index(drop=True) if rows else pd.DataFrame()
-    return SweepResult(parent_id, best["params"], best["value"], best["run_id"], trials, state)
+    return SweepResult(parent_id, best["params"], best["value"], best["run_id"], trials, state, summary)
+
+
+def _failure_summary(count: int, error: str | None) -> str:
+    """One line: how many failed and the last line of the first traceback (usually the exception)."""
+    lines = [line for line in (error or "").strip().splitlines() if line.strip()]
+    first = lines[-1].strip() if lines else "no reason was recorded"
+    return f"all {count} trials failed; the first failed with: {first}"
 
 
 def _better(value: float, best: float | None, direction: str) -> bool:

@@ -13,22 +13,26 @@ replaced). Every trial logs straight to the tracking store.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import contextvars
 import multiprocessing
 import os
+import queue
 import sys
+import threading
 import time
+import traceback
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from autotrack.exceptions import InvalidInput
-from autotrack.sweeps._trial import TrialOutcome, TrialTask, run_trial
+from autotrack.sweeps._trial import Cancellation, TrialOutcome, TrialTask, run_trial
 
-__all__ = ["EXECUTORS", "Executor", "InlineExecutor", "ProcessExecutor", "ThreadExecutor", "make_executor"]
+__all__ = ["EXECUTORS", "STOP_GRACE_S", "Executor", "InlineExecutor", "ProcessExecutor", "ThreadExecutor",
+           "make_executor"]
 
 EXECUTORS = ("local", "thread", "inline", "ray")
+STOP_GRACE_S = 10.0  # how long a stopped sweep waits for program trials to end after forwarding SIGTERM
 
 
 class Executor(Protocol):
@@ -73,29 +77,60 @@ class InlineExecutor:
 
 
 class ThreadExecutor:
+    """Trials in daemon threads, one per running trial.
+
+    A thread cannot be stopped from outside, so `cancel()` makes each running trial record nothing
+    more (its run keeps the KILLED state the sweep writes), forwards SIGTERM to program trials and
+    waits up to `STOP_GRACE_S` for their processes; the threads are daemons, so a cancelled
+    objective never holds the process up at exit (a thread pool's workers are joined at exit: a
+    SIGTERM'd sweep stayed alive until its trials finished, and they were then marked FINISHED).
+    """
+
     kills_timed_out_trials = False
 
     def __init__(self, n_jobs: int):
         self.capacity = n_jobs
-        self._pool = concurrent.futures.ThreadPoolExecutor(n_jobs, thread_name_prefix="autotrack-trial")
-        self._running: dict[concurrent.futures.Future, TrialTask] = {}
+        self._done: queue.Queue[TrialOutcome] = queue.Queue()
+        self._running: dict[int, tuple[TrialTask, Cancellation, threading.Thread]] = {}
 
     def submit(self, task: TrialTask) -> None:
-        self._running[self._pool.submit(_in_fresh_context, task)] = task
+        cancellation = Cancellation()
+        thread = threading.Thread(target=self._run, args=(task, cancellation), daemon=True,
+                                  name=f"autotrack-trial-{task.number}")
+        self._running[task.number] = (task, cancellation, thread)
+        thread.start()
+
+    def _run(self, task: TrialTask, cancellation: Cancellation) -> None:
+        try:
+            outcome = contextvars.Context().run(run_trial, task, cancellation)
+        except BaseException:  # recording the trial's end failed (the store went away): never leave the sweep waiting
+            outcome = TrialOutcome(task.number, task.run_id, "failed", (), traceback.format_exc())
+        self._done.put(outcome)
 
     def wait(self, timeout: float) -> list[TrialOutcome]:
-        done, _ = concurrent.futures.wait(list(self._running), timeout, concurrent.futures.FIRST_COMPLETED)
-        for future in done:
-            del self._running[future]
-        return [future.result() for future in done]
+        try:
+            outcomes = [self._done.get(timeout=timeout)]
+        except queue.Empty:
+            return []
+        while not self._done.empty():
+            outcomes.append(self._done.get_nowait())
+        return [outcome for outcome in outcomes if self._running.pop(outcome.number, None) is not None]
 
     def cancel(self) -> list[TrialTask]:
-        cancelled = list(self._running.values())  # threads cannot be stopped: their results are ignored
+        cancelled, waiting = [], []
+        for task, cancellation, thread in self._running.values():
+            if cancellation.cancel():  # False: it recorded its end just before; its outcome stands
+                cancelled.append(task)
+                if cancellation.has_callbacks:
+                    waiting.append(thread)
+        deadline = time.monotonic() + STOP_GRACE_S
+        for thread in waiting:
+            thread.join(max(0.0, deadline - time.monotonic()))
         self._running.clear()
         return cancelled
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._running.clear()
 
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",

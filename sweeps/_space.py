@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from autotrack.exceptions import InvalidInput
+from autotrack.sweeps._limits import finite_number
 
 __all__ = ["Distribution", "choice", "grid_space", "loguniform", "qloguniform", "quniform", "randint", "suggest",
            "uniform"]
@@ -33,6 +34,11 @@ class Distribution:
             if not self.options:
                 raise InvalidInput("choice() needs at least one option.")
             return
+        for name in ("low", "high", "q"):
+            try:
+                finite_number(getattr(self, name))
+            except ValueError as error:
+                raise InvalidInput(f"{self.kind}(): {name} {error}.") from None
         if self.low is None or self.high is None or not self.low < self.high:
             raise InvalidInput(f"{self.kind}(low, high) needs low < high, got low={self.low}, high={self.high}.")
         if self.kind in ("loguniform", "qloguniform") and self.low <= 0:

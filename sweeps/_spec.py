@@ -15,11 +15,12 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 
 from autotrack.exceptions import InvalidInput
+from autotrack.sweeps import _limits as limits
 from autotrack.sweeps import _space as space_
 from autotrack.sweeps._executors import EXECUTORS
 
@@ -31,6 +32,15 @@ DISTRIBUTIONS = ("constant", "categorical", "int_uniform", "uniform", "q_uniform
                  "log_uniform_values", "q_log_uniform_values")
 
 
+# the ranges of numeric keys: the same checks as autotrack.sweep()'s arguments
+Trials = Annotated[int, BeforeValidator(limits.trial_count)]
+Workers = Annotated[int | None, BeforeValidator(limits.workers)]
+Seconds = Annotated[float | None, BeforeValidator(limits.positive_seconds)]
+Seed = Annotated[int | None, BeforeValidator(limits.seed)]
+MinResource = Annotated[int, BeforeValidator(limits.min_resource)]
+Bound = Annotated[float | None, BeforeValidator(limits.finite_number)]
+
+
 class InvalidSweepSpec(InvalidInput):
     """The sweep YAML is wrong; the message names the key and what is allowed."""
 
@@ -40,9 +50,9 @@ class Parameter(BaseModel):
     value: Any = None
     values: list | None = None
     distribution: str | None = None
-    min: float | None = None
-    max: float | None = None
-    q: float | None = None
+    min: Bound = None
+    max: Bound = None
+    q: Bound = None
     parameters: dict[str, "Parameter"] | None = None
 
     @model_validator(mode="after")
@@ -105,7 +115,7 @@ class Metric(BaseModel):
 class EarlyTerminate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["hyperband", "median", "asha"]
-    min_iter: int = 1
+    min_iter: MinResource = 1
 
 
 class SweepSpec(BaseModel):
@@ -118,12 +128,12 @@ class SweepSpec(BaseModel):
     method: str = "tpe"
     metric: Metric
     parameters: dict[str, Parameter]
-    run_cap: int = 20
-    parallelism: int | None = None
+    run_cap: Trials = 20
+    parallelism: Workers = None
     executor: str = "local"
     early_terminate: EarlyTerminate | None = None
-    trial_timeout: float | None = None
-    seed: int | None = None
+    trial_timeout: Seconds = None
+    seed: Seed = None
 
     @model_validator(mode="after")
     def _check(self) -> "SweepSpec":
@@ -133,8 +143,6 @@ class SweepSpec(BaseModel):
             raise ValueError(f"method: unknown '{self.method}'; allowed: {', '.join(METHODS)}")
         if self.executor not in EXECUTORS:
             raise ValueError(f"executor: unknown '{self.executor}'; allowed: {', '.join(EXECUTORS)}")
-        if self.run_cap < 1:
-            raise ValueError("run_cap must be at least 1")
         if not self.parameters:
             raise ValueError("parameters must define at least one parameter")
         return self

@@ -2,18 +2,76 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-__all__ = ["TrialOutcome", "TrialPruned", "TrialTask", "current_trial", "report", "run_trial"]
+__all__ = ["Cancellation", "TrialCancelled", "TrialOutcome", "TrialPruned", "TrialTask", "current_cancellation",
+           "current_trial", "report", "run_trial"]
 
 
 class TrialPruned(Exception):
     """Raised by `report` when the pruner stops a trial; the sweep records it as pruned."""
+
+
+class TrialCancelled(BaseException):
+    """The sweep stopped (Ctrl-C, SIGTERM) while this trial ran in one of its threads: record nothing more.
+
+    A BaseException, like KeyboardInterrupt, so an objective's `except Exception` does not swallow it.
+    """
+
+
+class Cancellation:
+    """Between the driver and a trial it cannot stop from outside (a thread, a program's subprocess).
+
+    `cancel()` and the trial's end (`closing()`) exclude each other: either the trial recorded its
+    end first, and `cancel()` returns False (it finished), or it is cancelled and records nothing
+    more, so the KILLED state the driver writes stays. Callbacks registered with `on_cancel` run at
+    cancellation (a program trial forwards SIGTERM to its process). Reentrant: a signal handler that
+    interrupts a trial's end in the main thread (the inline executor) may end it again.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.cancelled = False
+        self._closed = False
+        self._callbacks: list[Callable[[], None]] = []
+
+    @property
+    def has_callbacks(self) -> bool:
+        return bool(self._callbacks)
+
+    def on_cancel(self, callback: Callable[[], None]) -> None:
+        with self._lock:
+            self._callbacks.append(callback)
+            cancelled = self.cancelled
+        if cancelled:
+            callback()
+
+    def cancel(self) -> bool:
+        """Stop the trial; False when it had already recorded its end."""
+        with self._lock:
+            if self._closed:
+                return False
+            self.cancelled = True
+            callbacks = list(self._callbacks)
+        for callback in callbacks:
+            callback()
+        return True
+
+    @contextlib.contextmanager
+    def closing(self) -> Iterator[None]:
+        """Hold off cancellation while the trial records its end; raises TrialCancelled if too late."""
+        with self._lock:
+            if self.cancelled:
+                raise TrialCancelled()
+            self._closed = True
+            yield
 
 
 @dataclass(frozen=True)
@@ -40,13 +98,21 @@ class TrialOutcome:
     error: str | None = None
     duration_s: float = 0.0
     metrics: dict = field(default_factory=dict)
+    interrupt: BaseException | None = None  # state "interrupted": the KeyboardInterrupt/SystemExit to re-raise
 
 
 _current: contextvars.ContextVar[TrialTask | None] = contextvars.ContextVar("autotrack_trial", default=None)
+_cancellation: contextvars.ContextVar[Cancellation | None] = contextvars.ContextVar("autotrack_trial_cancellation",
+                                                                                    default=None)
 
 
 def current_trial() -> TrialTask | None:
     return _current.get()
+
+
+def current_cancellation() -> Cancellation | None:
+    """The running trial's Cancellation (to register what must happen if the sweep stops)."""
+    return _cancellation.get()
 
 
 def _metric_names(metric: Any) -> list[str]:
@@ -65,6 +131,9 @@ def report(value: float, step: int) -> None:
 
     task = _current.get()
     name = _metric_names(task.metric)[0] if task else "objective"
+    cancellation = _cancellation.get()
+    if cancellation is not None and cancellation.cancelled:
+        raise TrialCancelled()
     fluent.log_metric(name, value, step=step)
     if task is not None and task.pruning is not None:
         task.pruning.report(float(value), step)
@@ -86,32 +155,52 @@ def _values(result: Any, metric: Any) -> tuple[tuple, dict]:
     return tuple(metrics[n] for n in names), metrics
 
 
-def run_trial(task: TrialTask) -> TrialOutcome:
-    """Run the objective inside the trial's run (resumed by id): FINISHED, FAILED with its traceback, or pruned."""
+def run_trial(task: TrialTask, cancellation: Cancellation | None = None) -> TrialOutcome:
+    """Run the objective inside the trial's run (resumed by id): FINISHED, FAILED with its traceback, or pruned.
+
+    A KeyboardInterrupt or SystemExit from the objective (or a signal in the inline executor)
+    ends the trial's run KILLED and comes back as an "interrupted" outcome, so the sweep stops
+    the way Ctrl-C stops it, whatever process the trial ran in.
+    """
     from autotrack import fluent, tracking_uri
     from autotrack.entities import RunStatus
 
     if tracking_uri._current_uri is None and "AUTOTRACK_TRACKING_URI" not in os.environ:
         tracking_uri.set_tracking_uri(task.tracking_uri)  # a fresh worker process
+    guard = cancellation or Cancellation()
     start = time.perf_counter()
-    token = _current.set(task)
+    token, guard_token = _current.set(task), _cancellation.set(guard)
     try:
         fluent.attach_run(task.run)
         try:
             values, metrics = _values(task.objective(dict(task.params)), task.metric)
-            if not getattr(task.objective, "logs_itself", False):
-                fluent.log_metrics(metrics)
-            fluent.end_run(RunStatus.FINISHED)
+            with guard.closing():
+                if not getattr(task.objective, "logs_itself", False):
+                    fluent.log_metrics(metrics)
+                fluent.end_run(RunStatus.FINISHED)
             return TrialOutcome(task.number, task.run_id, "complete", values, None, time.perf_counter() - start, metrics)
         except TrialPruned as pruned:
-            fluent.set_tag("autotrack.trial.state", "PRUNED")
-            fluent.end_run(RunStatus.FINISHED)
+            with guard.closing():
+                fluent.set_tag("autotrack.trial.state", "PRUNED")
+                fluent.end_run(RunStatus.FINISHED)
             return TrialOutcome(task.number, task.run_id, "pruned", (), str(pruned), time.perf_counter() - start)
         except Exception:
             error = traceback.format_exc()
-            fluent.log_text(error, "traceback.txt")
-            fluent.set_tag("autotrack.trial.state", "FAILED")
-            fluent.end_run(RunStatus.FAILED)
+            with guard.closing():
+                fluent.log_text(error, "traceback.txt")
+                fluent.set_tag("autotrack.trial.state", "FAILED")
+                fluent.end_run(RunStatus.FAILED)
             return TrialOutcome(task.number, task.run_id, "failed", (), error, time.perf_counter() - start)
+        except BaseException as stop:
+            if isinstance(stop, TrialCancelled):
+                raise
+            with guard.closing():
+                fluent.set_tag("autotrack.trial.state", "KILLED")
+                fluent.end_run(RunStatus.KILLED)
+            return TrialOutcome(task.number, task.run_id, "interrupted", (), repr(stop), time.perf_counter() - start,
+                                interrupt=stop)
+    except TrialCancelled:  # the driver marked the run KILLED; its end is not this trial's to record
+        return TrialOutcome(task.number, task.run_id, "cancelled", (), "the sweep stopped", time.perf_counter() - start)
     finally:
+        _cancellation.reset(guard_token)
         _current.reset(token)
