@@ -1,0 +1,154 @@
+"""The one-fit script, timed as users meet it: a whole fresh process per run.
+
+Each script imports its library, optionally calls `autolog()`, trains one
+small model and exits. Variants, per library (scikit-learn, XGBoost,
+LightGBM, PyTorch): no autolog; autolog with `log_models=False`; autolog with
+models. Each variant runs `BENCH_REPEAT` times, interleaved (one of each per
+round, so the machine's drift hits all alike), after one warm-up round, in a
+folder whose store exists already (as for a user running the script again).
+Figures: median seconds per variant, and the added seconds over no autolog.
+Targets: +0.3 s without models, +0.8 s with models, >= 15x less than MLflow.
+
+MLflow runs in its own interpreter when one is given or found
+(`BENCH_MLFLOW_PYTHON`, default `/tmp/benchvenv/bin/python`), for the
+libraries installed there; without it the benchmark runs without MLflow.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from _common import report
+
+REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
+LIBRARIES = os.environ.get("BENCH_LIBRARIES", "sklearn,xgboost,lightgbm,pytorch").split(",")
+MLFLOW_PYTHON = os.environ.get("BENCH_MLFLOW_PYTHON", "/tmp/benchvenv/bin/python")
+
+TRAIN = {
+    "sklearn": """
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+X, y = make_classification(n_samples=2000, n_features=20, random_state=0)
+LogisticRegression(max_iter=200).fit(X, y)
+""",
+    "xgboost": """
+import xgboost
+from sklearn.datasets import make_classification
+X, y = make_classification(n_samples=2000, n_features=20, random_state=0)
+xgboost.XGBClassifier(n_estimators=20, max_depth=4, n_jobs=2).fit(X, y)
+""",
+    "lightgbm": """
+import lightgbm
+from sklearn.datasets import make_classification
+X, y = make_classification(n_samples=2000, n_features=20, random_state=0)
+lightgbm.LGBMClassifier(n_estimators=20, verbose=-1, n_jobs=2).fit(X, y)
+""",
+    "pytorch": """
+import torch
+torch.manual_seed(0)
+X, y = torch.randn(2000, 20), torch.randn(2000, 1)
+model = torch.nn.Sequential(torch.nn.Linear(20, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1))
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+for epoch in range(5):
+    for start in range(0, 2000, 100):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(X[start:start + 100]), y[start:start + 100])
+        loss.backward()
+        optimizer.step()
+""",
+}
+# what each library needs imported before autolog() so the comparison holds the same imports
+IMPORTS = {"sklearn": "import sklearn", "xgboost": "import xgboost", "lightgbm": "import lightgbm",
+           "pytorch": "import torch"}
+# MLflow has no plain-PyTorch-loop autolog; its pytorch autolog patches Lightning only
+MLFLOW_LIBRARIES = {"sklearn", "xgboost", "lightgbm"}
+
+
+def script(library: str, tracker: str | None, log_models: bool) -> str:
+    head = IMPORTS[library] + "\n"
+    if tracker == "autotrack":
+        head += f"import autotrack\nautotrack.autolog(log_models={log_models}, silent=True)\n"
+    elif tracker == "mlflow":
+        head += (f"import mlflow\nmlflow.set_tracking_uri('sqlite:///mlflow.db')\n"
+                 f"mlflow.autolog(log_models={log_models}, silent=True)\n")
+    tail = ""
+    if tracker == "mlflow":
+        tail = "\nmlflow.end_run()\n"
+    return head + TRAIN[library] + tail
+
+
+def variants(library: str, mlflow: bool) -> dict[str, tuple[str, str]]:
+    """name -> (interpreter, script)."""
+    found = {
+        "plain": (sys.executable, script(library, None, False)),
+        "autotrack_no_models": (sys.executable, script(library, "autotrack", False)),
+        "autotrack_models": (sys.executable, script(library, "autotrack", True)),
+    }
+    if mlflow:
+        found["mlflow_plain"] = (MLFLOW_PYTHON, script(library, None, False))
+        found["mlflow_no_models"] = (MLFLOW_PYTHON, script(library, "mlflow", False))
+        found["mlflow_models"] = (MLFLOW_PYTHON, script(library, "mlflow", True))
+    return found
+
+
+def run_once(python: str, code: str, folder: str) -> float:
+    env = {**os.environ, "AUTOTRACK_TRACKING_URI": os.path.join(folder, "autotrack-runs"),
+           "PYTHONWARNINGS": "ignore", "GIT_PYTHON_REFRESH": "quiet"}
+    env.pop("AUTOTRACK_RUN_ID", None)
+    start = time.perf_counter()
+    done = subprocess.run([python, "-c", code], cwd=folder, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{python} failed:\n{code}\n{done.stderr[-3000:]}")
+    return elapsed
+
+
+def importable(python: str, module: str) -> bool:
+    if not os.path.exists(python):
+        return False
+    return subprocess.run([python, "-c", f"import {module}"], capture_output=True).returncode == 0
+
+
+def bench_library(library: str) -> dict:
+    module = {"sklearn": "sklearn", "pytorch": "torch"}.get(library, library)
+    if not importable(sys.executable, module):
+        return {}
+    mlflow = library in MLFLOW_LIBRARIES and importable(MLFLOW_PYTHON, f"mlflow, {module}")
+    chosen = variants(library, mlflow)
+    times: dict[str, list[float]] = {name: [] for name in chosen}
+    with tempfile.TemporaryDirectory() as root:
+        folders = {name: os.path.join(root, name) for name in chosen}
+        for folder in folders.values():
+            os.makedirs(folder)
+        for round_ in range(REPEAT + 1):
+            for name, (python, code) in chosen.items():
+                elapsed = run_once(python, code, folders[name])
+                if round_:  # round 0 warms the disk cache and creates each store
+                    times[name].append(elapsed)
+    median = {name: statistics.median(values) for name, values in times.items()}
+    figures = {f"{library}_{name}_s": value for name, value in median.items()}
+    for name in ("autotrack_no_models", "autotrack_models"):
+        figures[f"{library}_{name}_added_s"] = median[name] - median["plain"]
+    if mlflow:
+        for name in ("no_models", "models"):
+            added = median[f"mlflow_{name}"] - median["mlflow_plain"]
+            figures[f"{library}_mlflow_{name}_added_s"] = added
+            figures[f"{library}_mlflow_over_autotrack_{name}"] = added / max(
+                figures[f"{library}_autotrack_{name}_added_s"], 0.01)
+    return figures
+
+
+def main() -> None:
+    figures: dict = {"repeat": REPEAT}
+    for library in LIBRARIES:
+        figures.update(bench_library(library))
+    report("first_fit", figures)
+
+
+if __name__ == "__main__":
+    main()
