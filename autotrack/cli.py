@@ -191,16 +191,25 @@ def sweep_run(ctx: click.Context, spec_file: str, n_trials: int | None, parallel
             plan["executor"] = "thread"  # each trial is its own process already: threads only wait for them
     else:
         objective = resolve_function(spec.function, os.path.dirname(os.path.abspath(spec_file)))
-    result = autotrack.sweep(
-        objective, spec.space(), n_trials=plan["trials"], metric=spec.metric.name,
-        mode="min" if spec.metric.goal == "minimize" else "max", algo=METHODS[spec.method],
-        executor=plan["executor"], n_jobs=plan["parallelism"],
-        pruner=spec.early_terminate.type if spec.early_terminate else None,
-        min_resource=spec.early_terminate.min_iter if spec.early_terminate else 1,
-        trial_timeout=spec.trial_timeout, seed=spec.seed, name=spec.name, experiment=spec.experiment,
-        resume=resume_id,
-    )
+    import warnings
+
+    from autotrack.sweeps._engine import SweepFailedWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SweepFailedWarning)  # said once below, as the exit status
+        result = autotrack.sweep(
+            objective, spec.space(), n_trials=plan["trials"], metric=spec.metric.name,
+            mode="min" if spec.metric.goal == "minimize" else "max", algo=METHODS[spec.method],
+            executor=plan["executor"], n_jobs=plan["parallelism"],
+            pruner=spec.early_terminate.type if spec.early_terminate else None,
+            min_resource=spec.early_terminate.min_iter if spec.early_terminate else 1,
+            trial_timeout=spec.trial_timeout, seed=spec.seed, name=spec.name, experiment=spec.experiment,
+            resume=resume_id,
+        )
     _print_trials(result.parent_run_id, ctx)
+    if result.state == "FAILED":
+        click.echo(f"Error: sweep {result.parent_run_id}: {result.summary}", err=True)
+        ctx.exit(1)
 
 
 @sweep.command("show")

@@ -34,22 +34,16 @@ def make_sampler(algo: str, space: Mapping[str, Any], seed: int | None, parallel
 
 
 def grid_size(space: Mapping[str, Any]) -> int:
-    size = 1
-    for values in grid_space(space).values():
-        size *= len(values)
-    return size
+    import math
+
+    return math.prod(len(values) for values in grid_space(space).values())
 
 
 def _grid_sampler(grid: dict, seed: int | None) -> Any:
-    import optuna
+    """Each combination once without listing them (Optuna's GridSampler builds the whole product)."""
+    from autotrack.sweeps._grid import LazyGridSampler
 
-    class GridSampler(optuna.samplers.GridSampler):
-        """Optuna's grid, without `study.stop()` when it is done: the sweep's budget ends it."""
-
-        def after_trial(self, study, trial, state, values) -> None:
-            return None
-
-    return GridSampler(grid, seed=seed)
+    return LazyGridSampler(grid, seed)
 
 
 def make_pruner(pruner: Any, min_resource: int = 1) -> Any:
@@ -96,6 +90,7 @@ class OptunaSearcher:
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self._space = space
+        self._grid = algo == "grid"
         self._study = optuna.create_study(directions=directions, sampler=make_sampler(algo, space, seed, parallel),
                                           pruner=make_pruner(pruner, min_resource))
 
@@ -106,8 +101,11 @@ class OptunaSearcher:
 
         trial = self._study.ask()
         params = suggest(trial, self._space)
-        replay = json.dumps({"params": trial.params, "distributions": {
-            k: optuna.distributions.distribution_to_json(d) for k, d in trial.distributions.items()}})
+        if self._grid:  # a grid's distributions list every value (3 x 1,000 of them): resume rebuilds them
+            replay = json.dumps({"params": trial.params})
+        else:
+            replay = json.dumps({"params": trial.params, "distributions": {
+                k: optuna.distributions.distribution_to_json(d) for k, d in trial.distributions.items()}})
         prunes = not isinstance(self._study.pruner, optuna.pruners.NopPruner)
         return Suggestion(trial.number, params, replay, trial, trial if prunes else None)
 
@@ -123,8 +121,15 @@ class OptunaSearcher:
     def replay(self, replay: str, state: str, values: Sequence[float] | None) -> None:
         import optuna
 
+        from autotrack.sweeps._space import suggest
+
         data = json.loads(replay)
-        distributions = {k: optuna.distributions.json_to_distribution(v) for k, v in data["distributions"].items()}
+        if "distributions" in data:
+            distributions = {k: optuna.distributions.json_to_distribution(v) for k, v in data["distributions"].items()}
+        else:  # the space, sampled at the recorded params, gives their distributions
+            fixed = optuna.trial.FixedTrial(data["params"])
+            suggest(fixed, self._space)
+            distributions = fixed.distributions
         states = {"complete": optuna.trial.TrialState.COMPLETE, "pruned": optuna.trial.TrialState.PRUNED,
                   "failed": optuna.trial.TrialState.FAIL}
         self._study.add_trial(optuna.trial.create_trial(params=data["params"], distributions=distributions,

@@ -120,7 +120,7 @@ def suggest(trial: Any, space: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def grid_space(space: Mapping[str, Any]) -> dict[str, list]:
-    """The value lists Optuna's GridSampler walks; every entry must be a list or a choice."""
+    """The value lists the grid search walks; every entry must be a list or a choice (groups are flattened)."""
     grid = {}
     for name, spec in space.items():
         if isinstance(spec, list):
@@ -129,6 +129,9 @@ def grid_space(space: Mapping[str, Any]) -> dict[str, list]:
             grid[name] = list(spec.options)
         elif isinstance(spec, Distribution):
             raise InvalidInput(f"algo='grid' needs lists of values; '{name}' is a {spec.kind} distribution.")
+        elif isinstance(spec, Mapping):  # a group: its params are suggested under their own names
+            grid.update(grid_space(spec))
+            continue
         else:
             continue  # constants take no grid dimension
         if grid[name] is None or not all(isinstance(o, _PLAIN) for o in grid[name]):
