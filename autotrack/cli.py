@@ -12,6 +12,7 @@ import click
 
 from autotrack.cli_common import _client, _console, _duration, _Group, _number, _table, _time
 from autotrack.cli_models import models
+from autotrack.cli_server import server
 
 __all__ = ["main"]
 
@@ -251,6 +252,7 @@ def _print_trials(parent_run_id: str, ctx: click.Context) -> None:
 
 
 cli.add_command(models)
+cli.add_command(server)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,28 @@
+"""`autotrack server`: the tracking server, with MLflow's flag names."""
+
+from __future__ import annotations
+
+import click
+
+__all__ = ["server"]
+
+
+@click.group(invoke_without_command=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback needs --insecure-no-auth (no auth yet).")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--backend-store-uri", default="./autotrack-runs", show_default=True, metavar="URI",
+              help="The store the server owns: a folder, sqlite:///file.db or postgresql://...")
+@click.option("--artifacts-destination", default=None, metavar="PATH",
+              help="Folder for run artifacts (default: the store's artifact root).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="Server processes.")
+@click.option("--insecure-no-auth", is_flag=True, help="Allow a non-loopback --host without authentication.")
+@click.pass_context
+def server(ctx: click.Context, host: str, port: int, backend_store_uri: str, artifacts_destination: str | None,
+           workers: int, insecure_no_auth: bool) -> None:
+    """Serve a store over MLflow's REST API: point clients at http://HOST:PORT."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from autotrack.server import serve
+
+    serve(host, port, backend_store_uri, artifacts_destination, workers, insecure_no_auth)

@@ -1,0 +1,139 @@
+"""The Starlette application: MLflow's REST API over one `Store`.
+
+Routes are thin: each handler module (`experiments`, `runs`, `registry`,
+`artifacts`) lists `(path, methods, handler)` triples whose handlers take the
+server state and the request's fields (query string merged with the JSON
+body) and return a JSON-able dict. Store calls run in a thread pool; every
+error becomes MLflow's `{"error_code", "message"}` answer, and any MLflow
+endpoint not implemented here answers 501 naming it, never 500.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Callable
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from autotrack.server.errors import ApiError, error_body
+from autotrack.server.state import ServerState
+
+__all__ = ["MAX_JSON_BYTES", "app_from_env", "create_app"]
+
+MAX_JSON_BYTES = 64 * 1024 * 1024  # a 100,000-metric log-batch is ~8 MB
+BACKEND_ENV = "AUTOTRACK_SERVER_BACKEND_STORE_URI"
+ARTIFACTS_ENV = "AUTOTRACK_SERVER_ARTIFACTS_DESTINATION"
+# Fields that MLflow's clients repeat in a GET query string (`?order_by=a&order_by=b`).
+_LIST_FIELDS = frozenset({"experiment_ids", "order_by", "stages", "run_ids"})
+_API_PREFIXES = ("/api/2.0/mlflow/", "/api/2.0/mlflow-artifacts/", "/api/3.0/mlflow/", "/api/2.0/preview/mlflow/",
+                 "/ajax-api/2.0/mlflow/", "/ajax-api/2.0/mlflow-artifacts/", "/ajax-api/3.0/mlflow/")
+
+Handler = Callable[[ServerState, dict], Any]
+
+
+def error_response(error: BaseException) -> JSONResponse:
+    status, body = error_body(error)
+    return JSONResponse(body, status)
+
+
+async def request_fields(request: Request) -> dict[str, Any]:
+    """The query string merged with the JSON body (the body wins), as MLflow's handlers read them."""
+    fields: dict[str, Any] = {}
+    for key in request.query_params:
+        values = request.query_params.getlist(key)
+        fields[key] = values if key in _LIST_FIELDS or len(values) > 1 else values[0]
+    if request.method in ("GET", "HEAD"):
+        return fields
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_JSON_BYTES:
+        raise ApiError("REQUEST_LIMIT_EXCEEDED", f"The request body is larger than {MAX_JSON_BYTES} bytes.")
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_JSON_BYTES:
+            raise ApiError("REQUEST_LIMIT_EXCEEDED", f"The request body is larger than {MAX_JSON_BYTES} bytes.")
+    if raw.strip():
+        try:
+            body = json.loads(raw)
+        except (ValueError, RecursionError) as error:
+            raise ApiError("MALFORMED_REQUEST", f"The request body is not valid JSON: {error}") from None
+        if not isinstance(body, dict):
+            raise ApiError("MALFORMED_REQUEST", "The request body must be a JSON object.")
+        fields.update(body)
+    return fields
+
+
+def json_endpoint(handler: Handler, state: ServerState):
+    async def endpoint(request: Request) -> Response:
+        try:
+            fields = await request_fields(request)
+            result = await run_in_threadpool(handler, state, fields)
+        except Exception as error:  # every failure answers in MLflow's error format
+            return error_response(error)
+        return result if isinstance(result, Response) else JSONResponse(result)
+
+    return endpoint
+
+
+def _aliases(path: str) -> list[str]:
+    """MLflow serves its UI's copy of each route under /ajax-api as well."""
+    if path.startswith("/api/"):
+        return [path, "/ajax-api/" + path[len("/api/"):]]
+    return [path]
+
+
+def create_app(state: ServerState) -> Starlette:
+    """The server application over `state`'s store and artifact root."""
+    from autotrack.server import artifacts, experiments, registry, runs
+
+    routes: list[Route] = []
+    allowed: dict[str, set[str]] = {}
+    for module in (experiments, runs, registry):
+        for path, methods, handler in module.ROUTES:
+            for alias in _aliases(path):
+                routes.append(Route(alias, json_endpoint(handler, state), methods=methods))
+                allowed.setdefault(alias, set()).update(methods)
+    for path, methods, endpoint in artifacts.routes(state):
+        for alias in _aliases(path):
+            routes.append(Route(alias, endpoint, methods=methods))
+            allowed.setdefault(alias, set()).update(methods)
+
+    async def health(_: Request) -> Response:
+        return PlainTextResponse("OK")
+
+    async def version(_: Request) -> Response:
+        from autotrack import __version__
+
+        return PlainTextResponse(__version__)
+
+    async def fallback(request: Request) -> Response:
+        path = request.url.path
+        methods = allowed.get(path.rstrip("/") or "/")
+        if methods:
+            return JSONResponse({"error_code": "BAD_REQUEST", "message": (
+                f"{request.method} is not allowed on {path}; use {' or '.join(sorted(methods))}.")}, 405)
+        if path.startswith(_API_PREFIXES):
+            return JSONResponse({"error_code": "NOT_IMPLEMENTED", "message": (
+                f"autotrack server does not implement MLflow's endpoint {request.method} {path}.")}, 501)
+        return JSONResponse({"error_code": "ENDPOINT_NOT_FOUND", "message": (
+            f"No endpoint {request.method} {path}. The API lives under /api/2.0/mlflow/ (MLflow's REST API).")}, 404)
+
+    routes += [Route("/health", health), Route("/version", version)]
+
+    async def unrouted(request: Request, _: Exception) -> Response:
+        return await fallback(request)
+
+    # Starlette raises 404 for an unknown path and 405 for a known path with another method.
+    app = Starlette(routes=routes, exception_handlers={404: unrouted, 405: unrouted})
+    app.state.autotrack = state
+    return app
+
+
+def app_from_env() -> Starlette:
+    """The app a uvicorn worker builds: the store named by the `autotrack server` process's environment."""
+    return create_app(ServerState.open(os.environ[BACKEND_ENV], os.environ.get(ARTIFACTS_ENV) or None))
