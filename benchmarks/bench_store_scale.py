@@ -1,0 +1,121 @@
+"""Costs that must stay flat as the store grows: 1,000 and 100,000 runs (bulk-built, cached in /tmp).
+
+- create: the fluent pattern (start_run, 5 params, 5 metrics, 2 tags, end_run)
+  into an empty store and into a copy of the big one; target <= 0.7 ms/run, flat;
+- selective filters with a metric order_by: `metrics.m0 > X` (X = 0.995, 0.99,
+  0.9, 0.5: 0.5 % to 50 % of runs) ordered by `metrics.m1 DESC`, max 100;
+  target < 30 ms at 100k for every X;
+- every run into a DataFrame (search_runs' default); target <= 20 us/run;
+  and a 100-run DataFrame on its own;
+- metric history of 1,000,000 points: `get_metric_history` (Metric objects)
+  and the columnar read, seconds and peak traced memory; target < 0.2 s, < 40 MB.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+
+from _big_store import copy_store, experiment_id, store_folder
+from _common import report
+
+SIZES = [int(n) for n in os.environ.get("BENCH_SCALE_RUNS", "1000,100000").split(",")]
+CREATE_RUNS = int(os.environ.get("BENCH_CREATE_RUNS", "1000"))
+THRESHOLDS = (0.995, 0.99, 0.9, 0.5)
+HISTORY_POINTS = 1_000_000
+
+
+def median_seconds(function, repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def create_ms_per_run(autotrack, folder: str) -> float:
+    autotrack.set_tracking_uri(folder)
+    autotrack.set_experiment("create")
+    for i in range(20):  # warm-up: connections, statements
+        with autotrack.start_run():
+            autotrack.log_param("warm", i)
+    start = time.perf_counter()
+    for i in range(CREATE_RUNS):
+        with autotrack.start_run(run_name=f"new-{i}"):
+            autotrack.log_params({f"p{j}": "ab"[(i + j) % 2] for j in range(5)})
+            autotrack.log_metrics({f"m{j}": ((i * 7919 + j * 104729) % 1000) / 1000 for j in range(5)})
+            autotrack.set_tags({"team": "search", "seed": str(i)})
+    return (time.perf_counter() - start) / CREATE_RUNS * 1000
+
+
+def searches(autotrack, n: int) -> dict:
+    folder = store_folder(n)
+    autotrack.set_tracking_uri(folder)
+    experiment = experiment_id(folder)
+    figures = {}
+    for threshold in THRESHOLDS:
+        query = f"metrics.m0 > {threshold}"
+        seconds, found = median_seconds(lambda: autotrack.search_runs(
+            [experiment], query, order_by=["metrics.m1 DESC"], max_results=100, output_format="list"), 5)
+        values = [run.data.metrics["m1"] for run in found]
+        assert values == sorted(values, reverse=True) and all(run.data.metrics["m0"] > threshold for run in found)
+        figures[f"runs_{n}_filter_m0_gt_{threshold}_order_m1_ms"] = seconds * 1000
+    seconds, frame = median_seconds(lambda: autotrack.search_runs([experiment], max_results=100), 5)
+    assert len(frame) == 100
+    figures[f"runs_{n}_dataframe_100_rows_ms"] = seconds * 1000
+    seconds, frame = median_seconds(lambda: autotrack.search_runs([experiment]), 1 if n > 10_000 else 3)
+    assert len(frame) == n, len(frame)
+    figures[f"runs_{n}_all_to_dataframe_us_per_run"] = seconds / n * 1e6
+    return figures
+
+
+def history(autotrack, folder: str) -> dict:
+    autotrack.set_tracking_uri(folder)
+    client = autotrack.Client()
+    autotrack.set_experiment("history")
+    with autotrack.start_run() as run:
+        run_id = run.info.run_id
+    client.log_batch(run_id, [autotrack.entities.Metric("loss", i / HISTORY_POINTS, 1_700_000_000_000 + i, i)
+                              for i in range(HISTORY_POINTS)])
+    figures = {}
+    reads = {"get_metric_history": lambda: client.get_metric_history(run_id, "loss")}
+    columnar = getattr(client, "get_metric_history_arrays", None)
+    if columnar is not None:
+        reads["columnar"] = lambda: columnar(run_id, "loss")
+    for name, read in reads.items():
+        read()  # warm: page cache
+        seconds, found = median_seconds(read, 3)
+        assert len(found) == HISTORY_POINTS if name != "columnar" else len(found.steps) == HISTORY_POINTS
+        del found
+        tracemalloc.start()
+        found = read()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        del found
+        figures[f"history_1m_{name}_s"] = seconds
+        figures[f"history_1m_{name}_peak_mb"] = peak / 1e6
+    return figures
+
+
+def main() -> None:
+    import autotrack
+
+    figures: dict = {"create_runs": CREATE_RUNS}
+    with tempfile.TemporaryDirectory() as root:
+        figures["create_empty_store_ms_per_run"] = create_ms_per_run(autotrack, os.path.join(root, "empty"))
+        for n in SIZES:
+            figures.update(searches(autotrack, n))
+        big = max(SIZES)
+        figures[f"create_store_of_{big}_ms_per_run"] = create_ms_per_run(
+            autotrack, copy_store(big, os.path.join(root, "big")))
+        figures.update(history(autotrack, os.path.join(root, "history")))
+    report("store_scale", figures)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
