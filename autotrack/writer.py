@@ -28,6 +28,8 @@ HEARTBEAT_TIMEOUT_ENV = "AUTOTRACK_HEARTBEAT_TIMEOUT"
 _MAX_FAILED_ATTEMPTS = 30
 
 _writers: "weakref.WeakSet[BackgroundWriter]" = weakref.WeakSet()
+# Called by every writer thread on each loop, before it writes (run context: console, system metrics).
+tick_callbacks: list[Callable[[], None]] = []
 
 
 def heartbeat_timeout() -> float:
@@ -113,6 +115,8 @@ class BackgroundWriter:
             self._wake.wait(FLUSH_INTERVAL if not self._live else min(FLUSH_INTERVAL, beat_every))
             self._wake.clear()
             try:
+                for callback in tick_callbacks:
+                    callback()
                 self.flush()
                 if self._live and time.monotonic() >= next_beat:
                     next_beat = time.monotonic() + beat_every
