@@ -137,8 +137,16 @@ def start_run(
     nested: bool = False,
     tags: dict[str, Any] | None = None,
     description: str | None = None,
+    capture: Any = None,
 ) -> ActiveRun:
-    """Start a run (or resume `run_id`, or the one in $AUTOTRACK_RUN_ID) and make it active."""
+    """Start a run (or resume `run_id`, or the one in $AUTOTRACK_RUN_ID) and make it active.
+
+    `capture` says what of the run's context is recorded (all by default, see autotrack.context):
+    True, False, or e.g. `{"console": False, "system_interval": 1.0}`.
+    """
+    from autotrack import context
+
+    settings = context.resolve(capture)
     stack = _run_stack.get()
     if stack and not nested:
         raise InvalidInput(
@@ -152,6 +160,7 @@ def start_run(
         extra_tags[system_tags.NOTE] = description
     if stack:
         extra_tags.setdefault(system_tags.PARENT_RUN_ID, stack[-1].info.run_id)
+    context_tags = None
     if run_id:
         run = client.resume_run(run_id)
         if experiment_id is not None and str(experiment_id) != run.info.experiment_id:
@@ -162,17 +171,24 @@ def start_run(
                 client.update_run(run_id, name=run_name)
             run = client.get_run(run_id)
     else:
-        run = client.create_run(experiment_id or _active_experiment_id(), tags=extra_tags, run_name=run_name)
+        context_tags = context.tags_for(settings, extra_tags.get(system_tags.PARENT_RUN_ID))
+        run = client.create_run(experiment_id or _active_experiment_id(), tags={**context_tags, **extra_tags},
+                                run_name=run_name)
     active = ActiveRun(run.info, run.data)
     _run_stack.set(stack + (active,))
     _install_sigterm_handler()
+    context.start(client, run, settings, run.data.tags.get(system_tags.PARENT_RUN_ID), context_tags)
     return active
 
 
-def attach_run(run: Run) -> ActiveRun:
+def attach_run(run: Run, capture: Any = None) -> ActiveRun:
     """Make a run this process was handed (a sweep trial) the active one, without reading the store."""
+    from autotrack import context
+
+    settings = context.resolve(capture)
     active = ActiveRun(run.info, run.data)
     _run_stack.set(_run_stack.get() + (active,))
+    context.start(_get_client(), run, settings, run.data.tags.get(system_tags.PARENT_RUN_ID))
     return active
 
 
@@ -185,6 +201,9 @@ def end_run(status: str = RunStatus.FINISHED) -> None:
     run = stack[-1]
     for hook in list(before_end_hooks):
         hook(run.info.run_id)
+    from autotrack import context
+
+    context.stop(run.info.run_id)
     _run_stack.set(stack[:-1])
     _last_run_id = run.info.run_id
     _get_client().set_terminated(run.info.run_id, status)

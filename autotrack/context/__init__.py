@@ -1,0 +1,301 @@
+"""Run context: what produced a run (code, environment) and what the machine did while it ran.
+
+`start(client, run, settings)` begins capturing for a run and `stop(run_id)`
+ends it; the fluent API calls them from `start_run`/`attach_run`/`end_run`.
+Tags describe the code and environment (written with the run's creation when
+`tags_for` is given to `create_run`), artifacts under `context/` hold the git
+diff, the installed packages and the console, and `system/*` metrics are
+sampled by the background writer's thread. Capture never breaks the
+program: a failure is one warning per process, and the run goes on without it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import warnings
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from autotrack.context.settings import CAPTURE_ENV, INTERVAL_ENV, Capture, CaptureLike, resolve
+
+__all__ = [
+    "CAPTURE_ENV", "CONSOLE_LOG", "Capture", "CaptureLike", "GIT_DIFF", "INTERVAL_ENV", "REQUIREMENTS", "TAG_PREFIX",
+    "inherited_tags", "resolve", "start", "stop", "tags_for",
+]
+
+TAG_PREFIX = "autotrack.context."
+GIT_BRANCH = "mlflow.source.git.branch"  # MLflow's own names for these two
+GIT_REPO_URL = "mlflow.source.git.repoURL"
+GIT_DIRTY = TAG_PREFIX + "git.dirty"
+PACKAGES_HASH = TAG_PREFIX + "packages.hash"
+PACKAGES_SAME_AS = TAG_PREFIX + "packages.sameAs"  # the run whose requirements.txt this run's environment matches
+PARENT_PACKAGES = TAG_PREFIX + "parent.packages"  # "<hash> <run id>", set by a sweep on the trials it creates
+CONSOLE_LOG = "context/console.log"
+GIT_DIFF = "context/git.diff"
+REQUIREMENTS = "context/requirements.txt"
+
+_lock = threading.Lock()
+_active: dict[str, "_RunCapture"] = {}
+_packages_of: "OrderedDict[str, tuple[str, str]]" = OrderedDict()  # run id -> (hash, run holding the file)
+_sampler: Any = None
+_hooked = False
+_warned = False
+
+
+@dataclass
+class _RunCapture:
+    run_id: str
+    sink: Any = None  # console.ConsoleSink
+    sampled: bool = False
+
+
+def _warn(what: str, error: BaseException) -> None:
+    """One warning per process; the run carries on without that part of its context."""
+    global _warned
+    if _warned:
+        return
+    _warned = True
+    from autotrack.exceptions import AutotrackWarning
+
+    try:
+        warnings.warn(f"autotrack could not record the run's {what} ({type(error).__name__}: {error}); "
+                      "your program is unaffected. Turn capture off with AUTOTRACK_CAPTURE=none.",
+                      AutotrackWarning, stacklevel=3)
+    except Exception:  # warnings turned into errors, on the writer's thread
+        pass
+
+
+def _remember_packages(run_id: str, value: tuple[str, str]) -> None:
+    with _lock:
+        _packages_of[run_id] = value
+        while len(_packages_of) > 10_000:
+            _packages_of.popitem(last=False)
+
+
+def _parent_packages(parent_run_id: str | None, hint: str | None) -> tuple[str, str] | None:
+    if parent_run_id and parent_run_id in _packages_of:
+        return _packages_of[parent_run_id]
+    if hint and " " in hint:
+        digest, _, holder = hint.partition(" ")
+        return digest, holder
+    return None
+
+
+def tags_for(settings: Capture, parent_run_id: str | None = None, hint: str | None = None) -> dict[str, str]:
+    """The tags that describe a run's code and environment (cached per process: microseconds)."""
+    tags: dict[str, str] = {}
+    if settings.code:
+        try:
+            from autotrack.context.code import code_state
+
+            state = code_state()
+            if state is not None:
+                if state.branch:
+                    tags[GIT_BRANCH] = state.branch
+                if state.remote_url:
+                    tags[GIT_REPO_URL] = state.remote_url
+                if state.dirty is not None:
+                    tags[GIT_DIRTY] = str(state.dirty).lower()
+        except Exception as error:
+            _warn("git state", error)
+    if settings.environment:
+        try:
+            from autotrack.context import environment
+
+            tags.update({TAG_PREFIX + key: value for key, value in environment.machine().items() if value})
+            digest = environment.packages_hash()
+            tags[PACKAGES_HASH] = digest
+            parent = _parent_packages(parent_run_id, hint)
+            if parent is not None and parent[0] == digest:
+                tags[PACKAGES_SAME_AS] = parent[1]
+        except Exception as error:
+            _warn("environment", error)
+    return tags
+
+
+def inherited_tags(parent_run_id: str) -> dict[str, str]:
+    """Tags for a child run created here but run elsewhere (a sweep trial), so it need not repeat the parent's packages."""
+    found = _packages_of.get(parent_run_id)
+    return {PARENT_PACKAGES: f"{found[0]} {found[1]}"} if found else {}
+
+
+def _repository(client: Any, run: Any):
+    from autotrack.artifacts import repository_for
+
+    return repository_for(run.info.artifact_uri) if getattr(run.info, "artifact_uri", None) else client._repository(
+        run.info.run_id)
+
+
+def start(client: Any, run: Any, settings: Capture, parent_run_id: str | None = None,
+          tags: Mapping[str, str] | None = None) -> None:
+    """Capture `run`'s context; `tags` are the ones `tags_for` gave and were written with the run (else written here)."""
+    if not settings.anything:
+        return
+    try:
+        _start(client, run, settings, parent_run_id, tags)
+    except Exception as error:
+        _warn("context", error)
+
+
+def _start(client: Any, run: Any, settings: Capture, parent_run_id: str | None,
+           tags: Mapping[str, str] | None) -> None:
+    run_id = run.info.run_id
+    with _lock:
+        if run_id in _active:
+            return
+        capture = _active[run_id] = _RunCapture(run_id)
+    if tags is None:
+        tags = tags_for(settings, parent_run_id, run.data.tags.get(PARENT_PACKAGES))
+        try:
+            if tags:
+                _log_tags(client, run_id, tags)
+        except Exception as error:
+            _warn("context tags", error)
+    repository = None
+    try:
+        repository = _repository(client, run)
+        _write_files(repository, run_id, settings, tags)
+    except Exception as error:
+        _warn("code and environment files", error)
+    if settings.console and repository is not None:
+        try:
+            capture.sink = _console_sink(repository)
+        except Exception as error:
+            _warn("console", error)
+    if settings.sampling:
+        _watch(client, run_id, settings.system_interval)
+        capture.sampled = True
+    if capture.sink is not None or capture.sampled:
+        _hook_writer(client)
+
+
+def _log_tags(client: Any, run_id: str, tags: Mapping[str, str]) -> None:
+    from autotrack.entities import RunTag
+
+    client.log_batch(run_id, tags=[RunTag(k, v) for k, v in tags.items()])
+
+
+def _write_files(repository: Any, run_id: str, settings: Capture, tags: Mapping[str, str]) -> None:
+    if settings.code and tags.get(GIT_DIRTY) == "true":
+        from autotrack.context.code import code_state
+
+        state = code_state()
+        if state is not None and state.diff:
+            repository.write_bytes(GIT_DIFF, state.diff.encode("utf-8"))
+    if settings.environment and PACKAGES_HASH in tags:
+        from autotrack.context import environment
+
+        holder = tags.get(PACKAGES_SAME_AS)
+        if holder is None:
+            repository.write_bytes(REQUIREMENTS, environment.requirements().encode("utf-8"))
+        _remember_packages(run_id, (tags[PACKAGES_HASH], holder or run_id))
+
+
+def _console_sink(repository: Any):
+    from autotrack.context import console
+
+    path = repository.local_path(CONSOLE_LOG)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+
+    def append(data: bytes) -> None:
+        with open(path, "ab") as file:
+            file.write(data)
+
+    sink = console.ConsoleSink(append)
+    console.install(sink)
+    return sink
+
+
+def _watch(client: Any, run_id: str, interval: float) -> None:
+    global _sampler
+    from autotrack.context.system import Sampler
+
+    with _lock:
+        if _sampler is None:
+            _sampler = Sampler()
+
+    def log(key: str, value: float, timestamp: int, step: int) -> None:
+        client.log_metric(run_id, key, value, timestamp, step)
+
+    _sampler.watch(run_id, interval, log)
+
+
+def _hook_writer(client: Any) -> None:
+    """Have every writer thread call `_tick`, and make sure this client's thread runs."""
+    global _hooked
+    from autotrack import writer as writer_module
+
+    with _lock:
+        if not _hooked:
+            _hooked = True
+            writer_module.tick_callbacks.append(_tick)
+    writer = getattr(client, "_writer", None)
+    if writer is not None and getattr(writer, "_thread", True) is None:
+        writer._start()  # a run attached without a heartbeat (a sweep trial) may not have started it
+
+
+_tick_lock = threading.Lock()
+
+
+def _tick() -> None:
+    """On the writer's thread, before it writes: console lines out, system samples in."""
+    if not _tick_lock.acquire(blocking=False):
+        return  # another writer thread is at it
+    try:
+        for capture in list(_active.values()):
+            if capture.sink is not None:
+                try:
+                    capture.sink.flush()
+                except Exception as error:
+                    _warn("console", error)
+        if _sampler is not None and len(_sampler):
+            try:
+                _sampler.tick()
+            except Exception as error:
+                _warn("system metrics", error)
+    finally:
+        _tick_lock.release()
+
+
+def stop(run_id: str) -> None:
+    """End `run_id`'s capture: the console written out to its last byte, sampling stopped. Never raises."""
+    with _lock:
+        capture = _active.pop(run_id, None)
+        consoles = sum(1 for c in _active.values() if c.sink is not None)
+    if capture is None:
+        return
+    if capture.sampled and _sampler is not None:
+        _sampler.forget(run_id)
+    if capture.sink is not None:
+        from autotrack.context import console
+
+        console.remove(capture.sink)
+        with _tick_lock:
+            try:
+                capture.sink.flush(final=True)
+            except Exception as error:
+                _warn("console", error)
+        console.uninstall_if_idle(consoles)
+
+
+def _stop_all() -> None:
+    for run_id in list(_active):
+        stop(run_id)
+
+
+atexit.register(_stop_all)
+
+
+def _forget_after_fork() -> None:
+    """A forked child captures nothing of its parent's runs."""
+    global _sampler, _tick_lock
+    _active.clear()
+    _sampler = None
+    _tick_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
