@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 from autotrack import autologging
 from autotrack.autologging import AutologSettings, Call
 from autotrack.exceptions import AutotrackWarning, InvalidInput
-from autotrack.integrations import _sklearn_metrics
+from autotrack.integrations import _skops, _sklearn_metrics
 from autotrack.models import model as models
 from autotrack.models.trust import check_pickle, sign_pickle
 from autotrack.optional import require
@@ -40,33 +39,13 @@ def _sklearn():
 
 # -- the model flavor -----------------------------------------------------
 SKOPS_FILE = "model.skops"
-SERVER_PROCESS_ENV = "AUTOTRACK_SERVE_MODEL_URI"  # set by `autotrack models serve` (autotrack.serving)
 # skops refuses every type it does not know; the ones a model needs must come from these libraries
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
 
 
 def _skops_io() -> Any:
-    """`skops.io`; in a model server process, imported without its scan of every estimator.
-
-    At import, skops builds its default trust list with `sklearn.utils.all_estimators()`, which
-    imports all of scikit-learn (and torch through it): 3 s here, most of a served model's start.
-    autotrack never relies on that list (it trusts by module prefix below), but other skops users
-    in the same process do (MLflow's sklearn flavor refuses to save without it), so the scan is
-    skipped only in `autotrack models serve` processes, where nothing else runs.
-    """
-    if "skops.io" in sys.modules or not os.environ.get(SERVER_PROCESS_ENV):
-        import skops.io as sio
-
-        return sio
-    import sklearn.utils
-
-    scan = sklearn.utils.all_estimators
-    sklearn.utils.all_estimators = lambda *args, **kwargs: []
-    try:
-        import skops.io as sio
-    finally:
-        sklearn.utils.all_estimators = scan
-    return sio
+    """`skops.io` without its 3-6 s scan of every estimator (see `autotrack.integrations._skops`)."""
+    return _skops.skops_io()
 
 
 def _write_skops(sk_model: Any, folder: Path) -> list[str] | None:
@@ -77,11 +56,12 @@ def _write_skops(sk_model: Any, folder: Path) -> list[str] | None:
         return None
     target = folder / SKOPS_FILE
     try:
-        sio.dump(sk_model, target)
-        types = sio.get_untrusted_types(file=target)
-        if all(t.startswith(TRUSTED_PREFIXES) for t in types):
-            sio.load(target, trusted=types)  # it must load back, or it is not saved this way
-            return types
+        with _skops.autotrack_calls():
+            sio.dump(sk_model, target)
+            types = sio.get_untrusted_types(file=target)
+            if all(t.startswith(TRUSTED_PREFIXES) for t in types):
+                sio.load(target, trusted=types)  # it must load back, or it is not saved this way
+                return types
     except Exception:
         pass
     target.unlink(missing_ok=True)
@@ -123,11 +103,12 @@ def load_model(model_uri: str, trust_pickle: bool = False) -> Any:
     if config.get("serialization_format") == "skops":
         sio = _skops_io()
         file = path / config["skops_model"]
-        needed = sio.get_untrusted_types(file=file)
-        refused = [t for t in needed if not t.startswith(TRUSTED_PREFIXES)]
-        if refused:
-            raise InvalidInput(f"The model at {model_uri} needs types autotrack does not trust: {refused}.")
-        return sio.load(file, trusted=needed)
+        with _skops.autotrack_calls():
+            needed = sio.get_untrusted_types(file=file)
+            refused = [t for t in needed if not t.startswith(TRUSTED_PREFIXES)]
+            if refused:
+                raise InvalidInput(f"The model at {model_uri} needs types autotrack does not trust: {refused}.")
+            return sio.load(file, trusted=needed)
     file = path / config["pickled_model"]
     check_pickle(file, config.get("pickle_signature"), model_uri, trust_pickle)
     with open(file, "rb") as handle:

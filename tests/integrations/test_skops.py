@@ -1,0 +1,64 @@
+"""skops without its import-time estimator scan: autotrack skips it, other skops users still get the full list."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytest.importorskip("skops")
+
+SCRIPT = textwrap.dedent("""
+    import sys, tempfile
+    import sklearn.utils
+    calls = []
+    real_scan = sklearn.utils.all_estimators
+    def counting_scan(*args, **kwargs):
+        calls.append(1)
+        return real_scan(*args, **kwargs)
+    sklearn.utils.all_estimators = counting_scan
+
+    import autotrack
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+    X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    folder = tempfile.mkdtemp()
+    autotrack.sklearn.save_model(LogisticRegression().fit(X, y), folder + "/m")
+    loaded = autotrack.sklearn.load_model(folder + "/m")
+    assert type(loaded).__name__ == "LogisticRegression"
+    assert calls == [], "autotrack's own save and load ran the estimator scan"
+
+    # any other skops user in the process: the default list is complete on first use
+    import skops.io as sio
+    from skops.io import _trusted_types
+    assert sio.get_untrusted_types(file=folder + "/m/model.skops") == []
+    assert calls == [1]
+    expected = sorted(f"{c.__module__}.{c.__name__}" for _, c in real_scan() if c.__module__.startswith("sklearn."))
+    assert sorted(_trusted_types.SKLEARN_ESTIMATOR_TYPE_NAMES) == expected
+    assert "sklearn.svm._classes.SVC" in _trusted_types.SKLEARN_ESTIMATOR_TYPE_NAMES
+    print("ok")
+""")
+
+
+def test_autotrack_skips_the_scan_and_other_skops_users_still_get_the_default_trust_list():
+    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().endswith("ok")
+
+
+def test_recorded_types_are_the_models_own_even_when_the_default_list_is_unfilled(tmp_path):
+    """MLmodel records every type the file needs (the estimator's too), and loading trusts exactly those."""
+    import yaml
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import RandomForestClassifier
+
+    import autotrack
+
+    X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    autotrack.sklearn.save_model(RandomForestClassifier(n_estimators=2).fit(X, y), tmp_path / "forest")
+    config = yaml.safe_load((tmp_path / "forest" / "MLmodel").read_text())["flavors"]["sklearn"]
+    assert "sklearn.tree._tree.Tree" in config["trusted_types"]
+    assert all(t.startswith(("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")) for t in config["trusted_types"])
+    assert autotrack.sklearn.load_model(str(tmp_path / "forest")).predict(X).shape == (60,)
