@@ -145,6 +145,16 @@ class _SweepGroup(_Group):
         return super().parse_args(ctx, args)
 
 
+def _checked_workers(value: int | None) -> int | None:
+    """--parallelism has the range of the YAML's parallelism (sweeps/_limits.py)."""
+    from autotrack.sweeps._limits import workers
+
+    try:
+        return workers(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @cli.group(cls=_SweepGroup)
 def sweep() -> None:
     """Run a sweep from a YAML spec (autotrack sweep sweep.yaml), or show one (autotrack sweep show ID)."""
@@ -153,7 +163,8 @@ def sweep() -> None:
 @sweep.command("run", hidden=True)
 @click.argument("spec_file", type=click.Path(dir_okay=False))
 @click.option("--n-trials", type=click.IntRange(1), help="Override run_cap.")
-@click.option("--parallelism", type=click.IntRange(1), help="Override parallelism (workers).")
+@click.option("--parallelism", type=int, callback=lambda ctx, param, value: _checked_workers(value),
+              help="Override parallelism (workers; -1: one per CPU core).")
 @click.option("--executor", type=click.Choice(["local", "thread", "inline", "ray"]), help="Override executor.")
 @click.option("--resume", "resume_id", metavar="PARENT_RUN_ID", help="Continue an interrupted sweep.")
 @click.option("--dry-run", is_flag=True, help="Validate the spec and print the plan; run nothing.")
@@ -185,7 +196,7 @@ def sweep_run(ctx: click.Context, spec_file: str, n_trials: int | None, parallel
     if ctx.obj:
         autotrack.set_tracking_uri(ctx.obj)
     if spec.program:
-        workers = plan["parallelism"] or os.cpu_count() or 1
+        workers = plan["parallelism"] if (plan["parallelism"] or 0) > 0 else os.cpu_count() or 1  # -1: every core
         objective = ProgramObjective(spec.program, spec.metric.name, spec.trial_timeout,
                                      threads=max(1, (os.cpu_count() or 1) // workers))
         if plan["executor"] == "local":

@@ -5,7 +5,7 @@
     result = autotrack.sweep(objective, space, n_trials=50, metric="rmse", mode="min")
 """
 
-from autotrack.sweeps._engine import SweepResult, report, sweep
+from autotrack.sweeps._engine import SweepFailedWarning, SweepResult, report, sweep
 from autotrack.sweeps._space import (
     Distribution,
     choice,
@@ -18,6 +18,7 @@ from autotrack.sweeps._space import (
 
 __all__ = [
     "Distribution",
+    "SweepFailedWarning",
     "SweepResult",
     "choice",
     "loguniform",

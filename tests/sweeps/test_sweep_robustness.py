@@ -333,6 +333,11 @@ def test_the_cli_refuses_them_before_anything_runs(tmp_path):
                              capture_output=True, text=True, timeout=60)
         assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
         assert "Traceback" not in out.stderr
+    _spec(tmp_path)
+    out = subprocess.run([os.path.join(os.path.dirname(sys.executable), "autotrack"), "--tracking-uri",
+                          str(tmp_path / "runs"), "sweep", "sweep.yaml", "--parallelism", "-3"], cwd=tmp_path,
+                         env=clean_env(), capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and f"{WORKERS}; got -3" in out.stderr
     assert not (tmp_path / "runs").exists()
 
 
