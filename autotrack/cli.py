@@ -12,6 +12,7 @@ import click
 
 from autotrack.cli_common import _client, _console, _duration, _Group, _number, _table, _time
 from autotrack.cli_models import models
+from autotrack.cli_runs_context import print_context, runs_diff
 from autotrack.cli_server import server
 
 __all__ = ["main"]
@@ -118,7 +119,7 @@ def runs_show(ctx: click.Context, run_id: str) -> None:
     for title, items, render in (
         ("Params", run.data.params, str),
         ("Metrics (latest)", run.data.metrics, _number),
-        ("Tags", run.data.tags, str),
+        ("Tags", {k: v for k, v in run.data.tags.items() if not k.startswith("autotrack.context.")}, str),
     ):
         table = _table(title, "Key", "Value")
         for key in sorted(items):
@@ -134,6 +135,7 @@ def runs_show(ctx: click.Context, run_id: str) -> None:
                 count += 1
                 artifacts.add_row(entry.path, f"{entry.file_size:,} B")
     console.print(artifacts if count else "[bold]Artifacts[/bold]: none")
+    print_context(client, run, console)
 
 
 class _SweepGroup(_Group):
@@ -263,6 +265,7 @@ def _print_trials(parent_run_id: str, ctx: click.Context) -> None:
 
 
 cli.add_command(models)
+runs.add_command(runs_diff)
 cli.add_command(server)
 
 

@@ -31,6 +31,7 @@ GIT_BRANCH = "mlflow.source.git.branch"  # MLflow's own names for these two
 GIT_REPO_URL = "mlflow.source.git.repoURL"
 GIT_DIRTY = TAG_PREFIX + "git.dirty"
 PACKAGES_HASH = TAG_PREFIX + "packages.hash"
+PACKAGES_TOP_LEVEL = TAG_PREFIX + "packages.topLevel"  # what no other installed distribution requires
 PACKAGES_SAME_AS = TAG_PREFIX + "packages.sameAs"  # the run whose requirements.txt this run's environment matches
 PARENT_PACKAGES = TAG_PREFIX + "parent.packages"  # "<hash> <run id>", set by a sweep on the trials it creates
 CONSOLE_LOG = "context/console.log"
@@ -111,6 +112,9 @@ def tags_for(settings: Capture, parent_run_id: str | None = None, hint: str | No
             parent = _parent_packages(parent_run_id, hint)
             if parent is not None and parent[0] == digest:
                 tags[PACKAGES_SAME_AS] = parent[1]
+            else:
+                top = ", ".join(environment.top_level())
+                tags[PACKAGES_TOP_LEVEL] = top if len(top) <= 5000 else top[:4990] + ", ..."
         except Exception as error:
             _warn("environment", error)
     return tags
@@ -125,8 +129,10 @@ def inherited_tags(parent_run_id: str) -> dict[str, str]:
 def _repository(client: Any, run: Any):
     from autotrack.artifacts import repository_for
 
-    return repository_for(run.info.artifact_uri) if getattr(run.info, "artifact_uri", None) else client._repository(
-        run.info.run_id)
+    try:
+        return repository_for(run.info.artifact_uri)
+    except Exception:  # a location only the client knows how to reach
+        return client._repository(run.info.run_id)
 
 
 def start(client: Any, run: Any, settings: Capture, parent_run_id: str | None = None,
@@ -195,17 +201,28 @@ def _write_files(repository: Any, run_id: str, settings: Capture, tags: Mapping[
 
 
 def _console_sink(repository: Any):
+    from autotrack.artifacts import LocalArtifactRepository
     from autotrack.context import console
 
-    path = repository.local_path(CONSOLE_LOG)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch()
+    if isinstance(repository, LocalArtifactRepository):
+        path = repository.local_path(CONSOLE_LOG)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
 
-    def append(data: bytes) -> None:
-        with open(path, "ab") as file:
-            file.write(data)
+        def append(data: bytes) -> None:
+            with open(path, "ab") as file:
+                file.write(data)
 
-    sink = console.ConsoleSink(append)
+        limit = console.LIMIT
+    else:  # a remote repository cannot append: the whole file is sent again (smaller limit)
+        written = bytearray()
+
+        def append(data: bytes) -> None:
+            written.extend(data)
+            repository.write_bytes(CONSOLE_LOG, bytes(written))
+
+        limit = console.LIMIT // 10
+    sink = console.ConsoleSink(append, limit)
     console.install(sink)
     return sink
 

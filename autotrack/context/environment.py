@@ -11,26 +11,68 @@ import functools
 import hashlib
 import os
 import platform
+import re
 import shlex
 import socket
 import sys
 
-__all__ = ["cpu_model", "entry_point", "gpus", "machine", "packages_hash", "requirements"]
+__all__ = ["cpu_model", "entry_point", "gpus", "machine", "packages_hash", "requirements", "top_level"]
 
 _MAX_TAG = 5000  # MLflow's limit on a tag value
+
+
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_TOOLING = {"pip", "setuptools", "wheel"}
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _headers(text: str) -> dict[str, list[str]]:
+    """The header fields of a METADATA file (what `email` would parse, ten times faster)."""
+    found: dict[str, list[str]] = {}
+    for line in text.partition("\n\n")[0].split("\n"):
+        if not line.rstrip("\r"):
+            break  # the description follows (continuation lines hold spaces, never nothing)
+        key, sep, value = line.partition(":")
+        if sep and not line[0].isspace():
+            found.setdefault(key.strip().lower(), []).append(value.strip())
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def _distributions() -> tuple[dict[str, str], tuple[str, ...]]:
+    """({normalized name: "Name==version"}, top-level names): what is installed, and what nothing else needs."""
+    from importlib import metadata
+
+    found: dict[str, str] = {}
+    required: set[str] = set()
+    for dist in metadata.distributions():
+        headers = _headers(dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "")
+        name, version = headers.get("name", [None])[0], headers.get("version", ["?"])[0]
+        if not name or _normalize(name) in found:
+            continue  # the first on sys.path wins, as for imports
+        found[_normalize(name)] = f"{name}=={version}"
+        for requirement in headers.get("requires-dist", ()):
+            match = _REQUIREMENT_NAME.match(requirement)
+            if match and "extra ==" not in requirement.replace("extra==", "extra =="):
+                required.add(_normalize(match.group(1)))
+    top = tuple(sorted(key for key in found if key not in required and key not in _TOOLING))
+    return found, top
 
 
 @functools.lru_cache(maxsize=1)
 def requirements() -> str:
     """`name==version` of every installed distribution, sorted, one a line (what pip would install)."""
-    from importlib import metadata
+    found = _distributions()[0]
+    return "".join(found[key] + "\n" for key in sorted(found))
 
-    seen: dict[str, str] = {}
-    for dist in metadata.distributions():
-        name = dist.metadata["Name"] if dist.metadata else None
-        if name and name.lower() not in seen:
-            seen[name.lower()] = f"{name}=={dist.version}"
-    return "".join(line + "\n" for _, line in sorted(seen.items()))
+
+def top_level() -> list[str]:
+    """`name==version` of the distributions no other installed one requires: what was installed on purpose."""
+    found, top = _distributions()
+    return [found[key] for key in top]
 
 
 @functools.lru_cache(maxsize=1)
