@@ -22,6 +22,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from autotrack import system_tags
 from autotrack.exceptions import AutotrackWarning
 from autotrack.patching import registry
 
@@ -117,7 +118,7 @@ def _start_run(call_settings: AutologSettings, integration: str) -> tuple[str | 
     active = fluent.active_run()
     if active is not None:
         return (None, False) if call_settings.exclusive else (active.info.run_id, False)
-    tags = {"autotrack.autologging": integration, **{str(k): str(v) for k, v in call_settings.extra_tags.items()}}
+    tags = {system_tags.AUTOLOGGING: integration, **{str(k): str(v) for k, v in call_settings.extra_tags.items()}}
     run = safely(call_settings, integration, lambda: fluent.start_run(tags=tags))
     return (run.info.run_id, True) if run is not None else (None, False)
 

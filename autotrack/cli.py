@@ -243,7 +243,7 @@ def _print_trials(parent_run_id: str, ctx: click.Context) -> None:
         raise InvalidInput(f"Run '{parent_run_id}' is not a sweep (no autotrack.sweep tag).")
     metric = parent.data.params.get("metric", "objective").split(",")[0]
     maximize = parent.data.params.get("mode", "minimize").startswith("max")
-    trials = client.search_runs([parent.info.experiment_id], f"tags.`autotrack.parentRunId` = '{parent_run_id}'",
+    trials = client.search_runs([parent.info.experiment_id], f"tags.`mlflow.parentRunId` = '{parent_run_id}'",
                                 max_results=100_000,
                                 order_by=[f"metrics.`{metric}` {'DESC' if maximize else 'ASC'}"])
     best = parent.data.tags.get("autotrack.sweep.bestRunId")

@@ -161,6 +161,7 @@ class ModelVersion(_Record):
     source: str = ""
     run_id: str | None = None
     status: str = "READY"
+    current_stage: str = "None"  # MLflow's deprecated stages; aliases are the way forward
     tags: Mapping[str, str] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from typing import Any, Sequence
 
 from autotrack import system_tags
 from autotrack.entities import ModelVersion, RegisteredModel
-from autotrack.exceptions import InvalidInput
+from autotrack.exceptions import InvalidInput, NotFound
 
 __all__ = [
     "RegistryClient",
@@ -26,6 +27,12 @@ __all__ = [
 ]
 
 _MODELS_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>[^/@]+)|@(?P<alias>[^/@]+))/?$")
+
+
+def _stages_are_deprecated(what: str) -> None:
+    warnings.warn(f"{what}: model stages are deprecated (in MLflow too) and may be removed. Use aliases instead: "
+                  "client.set_registered_model_alias(name, 'staging', version) and models:/<name>@staging.",
+                  FutureWarning, stacklevel=3)
 
 
 def parse_models_uri(uri: str) -> tuple[str, str | None, str | None]:
@@ -94,11 +101,16 @@ class RegistryClient:
         return self._store.get_model_version(name, version)
 
     def get_latest_versions(self, name: str, stages: Sequence[str] | None = None) -> list[ModelVersion]:
-        """The newest version, in a list (MLflow's shape). Stages are not kept: use aliases instead."""
-        if stages:
-            raise InvalidInput("autotrack keeps no model stages (MLflow deprecated them): use aliases, "
-                               "e.g. set_registered_model_alias(name, 'staging', version).")
-        return [self._store.get_latest_model_version(name)]
+        """The newest version in each of `stages` (each stage when none are given), as MLflow; deprecated."""
+        _stages_are_deprecated("get_latest_versions")
+        return self._store.get_latest_versions(name, list(stages or []))
+
+    def transition_model_version_stage(
+        self, name: str, version: int | str, stage: str, archive_existing_versions: bool = False
+    ) -> ModelVersion:
+        """Move a version to None/Staging/Production/Archived, as MLflow still allows; deprecated."""
+        _stages_are_deprecated("transition_model_version_stage")
+        return self._store.transition_model_version_stage(name, version, stage, archive_existing_versions)
 
     def update_model_version(self, name: str, version: int | str, description: str) -> ModelVersion:
         return self._store.update_model_version(name, version, description)
@@ -139,6 +151,13 @@ class RegistryClient:
             return self._store.get_model_version_by_alias(name, alias)
         if version.lower() == "latest":
             return self._store.get_latest_model_version(name)
+        if not version.isdigit() and version.lower() in ("none", "staging", "production", "archived"):
+            _stages_are_deprecated(f"'{model_uri}' names a stage")
+            found = self._store.get_latest_versions(name, [version])
+            if not found:
+                raise NotFound(f"Registered model '{name}' has no version in stage '{version}': move one there with "
+                               f"transition_model_version_stage('{name}', <version>, '{version}').")
+            return found[0]
         return self._store.get_model_version(name, version)
 
 

@@ -9,14 +9,20 @@ import random
 import sys
 from pathlib import Path
 
-__all__ = ["PARENT_RUN_ID", "RUN_NAME", "SOURCE_GIT_COMMIT", "SOURCE_NAME", "USER", "NOTE", "default_tags", "run_name"]
+__all__ = ["AUTOLOGGING", "NOTE", "PARENT_RUN_ID", "RUN_NAME", "SOURCE_GIT_COMMIT", "SOURCE_NAME", "SOURCE_TYPE",
+           "USER", "default_tags", "run_name"]
 
-PARENT_RUN_ID = "autotrack.parentRunId"
-RUN_NAME = "autotrack.runName"
-SOURCE_NAME = "autotrack.source.name"
-SOURCE_GIT_COMMIT = "autotrack.source.git.commit"
-USER = "autotrack.user"
-NOTE = "autotrack.note.content"
+# MLflow's own names, so MLflow scripts (`tags.mlflow.parentRunId = ...`) and MLflow clients of the
+# server see what they expect; `autotrack.` is kept for what MLflow has no name for (sweeps, trials).
+PARENT_RUN_ID = "mlflow.parentRunId"
+RUN_NAME = "mlflow.runName"
+SOURCE_NAME = "mlflow.source.name"
+SOURCE_TYPE = "mlflow.source.type"
+SOURCE_GIT_COMMIT = "mlflow.source.git.commit"
+USER = "mlflow.user"
+NOTE = "mlflow.note.content"
+AUTOLOGGING = "mlflow.autologging"
+# before schema revision 0003 these were `autotrack.<same suffix>`; that revision renames them in old stores
 
 _ADJECTIVES = ("amber", "bold", "brisk", "calm", "clever", "crisp", "eager", "gentle", "keen", "lucid",
                "mellow", "nimble", "quiet", "rapid", "serene", "sharp", "steady", "sunny", "swift", "vivid")
@@ -78,7 +84,7 @@ def git_commit(path: str) -> str | None:
 
 def default_tags() -> dict[str, str]:
     source = _source_path()
-    tags = {SOURCE_NAME: source, USER: user()}
+    tags = {SOURCE_NAME: source, SOURCE_TYPE: "LOCAL", USER: user()}
     commit = git_commit(source)
     if commit:
         tags[SOURCE_GIT_COMMIT] = commit

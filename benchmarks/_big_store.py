@@ -51,7 +51,7 @@ def _insert_batch(connection, experiment_id: int, indices: range, rng: random.Ra
         begin = start + i * 1000
         runs.append((run_id, experiment_id, f"run-{i}", "bench", "FINISHED", begin, begin + 500, None, None, "active"))
         params += [(run_id, f"p{j}", "ab"[(i + j) % 2]) for j in range(5)]
-        tags += [(run_id, "team", "search"), (run_id, "seed", str(i)), (run_id, "autotrack.runName", f"run-{i}")]
+        tags += [(run_id, "team", "search"), (run_id, "seed", str(i)), (run_id, "mlflow.runName", f"run-{i}")]
         for j in range(5):
             value = rng.random()
             latest.append((run_id, f"m{j}", value, begin + 100, 0, 0))

@@ -27,7 +27,7 @@ print("  model:", autotrack.Client().list_artifacts(run.info.run_id, "model")[0]
 
 search = GridSearchCV(LogisticRegression(max_iter=500), {"C": [0.01, 0.1, 1, 10]}, cv=3).fit(X_train, y_train)
 parent = autotrack.last_active_run()
-children = autotrack.search_runs(filter_string=f"tags.autotrack.parentRunId = '{parent.info.run_id}'",
+children = autotrack.search_runs(filter_string=f"tags.mlflow.parentRunId = '{parent.info.run_id}'",
                                  order_by=["metrics.rank_test_score"])
 print(f"GridSearchCV -> run {parent.info.run_id}: best_C={parent.data.params['best_C']}, "
       f"best_cv_score={parent.data.metrics['best_cv_score']:.4f}, {len(children)} child runs")

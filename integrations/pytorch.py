@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autotrack import autologging, fluent
+from autotrack import autologging, fluent, system_tags
 from autotrack.autologging import AutologSettings
 from autotrack.exceptions import InvalidInput
 from autotrack.models import model as models
@@ -178,7 +178,7 @@ def _begin(settings: AutologSettings, optimizer: Any, caller) -> None:
         if active is not None and settings.exclusive:
             return
         if active is None:
-            tags = {"autotrack.autologging": "pytorch", **{str(k): str(v) for k, v in settings.extra_tags.items()}}
+            tags = {system_tags.AUTOLOGGING: "pytorch", **{str(k): str(v) for k, v in settings.extra_tags.items()}}
             run_id, owned = fluent.start_run(tags=tags).info.run_id, True
         else:
             run_id, owned = active.info.run_id, False

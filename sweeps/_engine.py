@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from autotrack.exceptions import InvalidInput
+from autotrack.system_tags import PARENT_RUN_ID
 from autotrack.sweeps._search import Suggestion
 from autotrack.sweeps._trial import TrialOutcome, TrialTask, report
 
@@ -135,7 +136,7 @@ def sweep(
         experiment_id = active.info.experiment_id if active else fluent._active_experiment_id()
         tags = {SWEEP_TAG: "parent"}
         if active is not None:
-            tags["autotrack.parentRunId"] = active.info.run_id
+            tags[PARENT_RUN_ID] = active.info.run_id
         parent = client.create_run(experiment_id, tags=tags, run_name=name or f"sweep-{algo}")
         config = {"algo": algo, "metric": ",".join(metric_names), "mode": ",".join(directions),
                   "n_trials": n_trials, "executor": executor, "n_jobs": runner.capacity, "seed": seed,
@@ -183,7 +184,7 @@ def sweep(
                     suggestion = searcher.ask()
                     number, params = suggestion.number, suggestion.params
                     child = client.create_run(experiment_id, run_name=f"{parent.info.run_name}-{number}",
-                                              tags={"autotrack.parentRunId": parent_id, SWEEP_TAG: str(number),
+                                              tags={PARENT_RUN_ID: parent_id, SWEEP_TAG: str(number),
                                                     REPLAY_TAG: suggestion.replay,
                                                     PARAMS_TAG: json.dumps(params, default=str)},
                                               params=_flat(params))
@@ -244,7 +245,7 @@ def _replay(client, searcher, parent_id: str, experiment_id: str, metric_names: 
     """Feed the finished trials of an interrupted sweep back to the searcher; interrupted ones are closed."""
     from autotrack.entities import RunStatus
 
-    children = client.search_runs([experiment_id], f"tags.`autotrack.parentRunId` = '{parent_id}'",
+    children = client.search_runs([experiment_id], f"tags.`{PARENT_RUN_ID}` = '{parent_id}'",
                                   max_results=1_000_000, order_by=["attributes.start_time"])
     for child in children:
         tags, status = child.data.tags, child.info.status

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+from autotrack import system_tags
 from autotrack.optional import require
 from autotrack.sweeps._trial import TrialOutcome, TrialTask
 
@@ -48,7 +49,8 @@ def _run_on_worker(payload: bytes) -> dict:
             os.path.relpath(os.path.join(folder, name), root): open(os.path.join(folder, name), "rb").read()
             for folder, _, names in os.walk(root) for name in names
         }
-        system = ("autotrack.runName", "autotrack.source.name", "autotrack.user", "autotrack.source.git.commit")
+        system = (system_tags.RUN_NAME, system_tags.SOURCE_NAME, system_tags.SOURCE_TYPE, system_tags.USER,
+                  system_tags.SOURCE_GIT_COMMIT)
         return {
             "outcome": replace(outcome, run_id=task.run_id),
             "status": recorded.info.status,

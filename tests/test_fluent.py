@@ -53,7 +53,7 @@ def test_nested_runs_record_their_parent():
             assert autotrack.active_run().info.run_id == child.info.run_id
         assert autotrack.active_run().info.run_id == parent.info.run_id
     child_run = autotrack.get_run(child.info.run_id)
-    assert child_run.data.tags["autotrack.parentRunId"] == parent.info.run_id
+    assert child_run.data.tags["mlflow.parentRunId"] == parent.info.run_id
     assert autotrack.Client().get_parent_run(child.info.run_id).info.run_id == parent.info.run_id
 
 
@@ -160,7 +160,7 @@ def test_search_runs_dataframe_has_mlflow_columns():
             autotrack.set_tag("team", "ml")
     frame = autotrack.search_runs(order_by=["metrics.rmse"])
     for column in ("run_id", "experiment_id", "status", "start_time", "end_time", "artifact_uri",
-                   "metrics.rmse", "params.model", "tags.team", "tags.autotrack.runName"):
+                   "metrics.rmse", "params.model", "tags.team", "tags.mlflow.runName"):
         assert column in frame.columns
     assert list(frame["params.model"]) == ["gbm", "rf"]
     assert list(frame["status"]) == ["FINISHED", "FINISHED"]
@@ -182,11 +182,11 @@ def test_system_tags_and_description():
     with autotrack.start_run(description="why this run", tags={"custom": 1}) as run:
         pass
     tags = autotrack.get_run(run.info.run_id).data.tags
-    assert tags["autotrack.note.content"] == "why this run"
+    assert tags["mlflow.note.content"] == "why this run"
     assert tags["custom"] == "1"
-    assert tags["autotrack.user"]
-    assert tags["autotrack.runName"] == run.info.run_name
-    assert "autotrack.source.name" in tags
+    assert tags["mlflow.user"]
+    assert tags["mlflow.runName"] == run.info.run_name
+    assert "mlflow.source.name" in tags
 
 
 def test_git_commit_tag_from_a_script_in_a_repository(tmp_path):
@@ -203,8 +203,8 @@ def test_git_commit_tag_from_a_script_in_a_repository(tmp_path):
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True,
                          env={**_env(), "AUTOTRACK_TRACKING_URI": uri}).stdout.strip()
     tags = autotrack.Client(uri).get_run(out).data.tags
-    assert tags["autotrack.source.git.commit"] == commit
-    assert tags["autotrack.source.name"] == str(script)
+    assert tags["mlflow.source.git.commit"] == commit
+    assert tags["mlflow.source.name"] == str(script)
 
 
 def _env():

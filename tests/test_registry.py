@@ -106,14 +106,27 @@ def test_a_plain_folder_registers_by_absolute_path(tmp_path, monkeypatch):
     np.testing.assert_allclose(autotrack.pyfunc.load_model("models:/forest/1").predict(X), forest.predict(X))
 
 
-def test_stages_are_replaced_by_aliases(data):
+def test_stages_are_honoured_with_a_warning_that_points_to_aliases(data):
     X, y = data
     with autotrack.start_run():
-        autotrack.sklearn.log_model(LogisticRegression().fit(X, y), "m", registered_model_name="m")
+        for C in (1.0, 0.5, 0.1):
+            autotrack.sklearn.log_model(LogisticRegression(C=C).fit(X, y), f"m{C}", registered_model_name="m")
     client = autotrack.Client()
-    assert [v.version for v in client.get_latest_versions("m")] == [1]
-    with pytest.raises(InvalidInput, match="aliases"):
-        client.get_latest_versions("m", stages=["Staging"])
+    with pytest.warns(FutureWarning, match="aliases"):
+        assert [v.version for v in client.get_latest_versions("m")] == [3]
+        client.transition_model_version_stage("m", 1, "Staging")
+        client.transition_model_version_stage("m", 2, "staging")  # any case, stored as MLflow spells it
+        assert client.transition_model_version_stage("m", 3, "Production").current_stage == "Production"
+        assert [(v.version, v.current_stage) for v in client.get_latest_versions("m", ["Staging", "Production"])] \
+            == [(2, "Staging"), (3, "Production")]
+        client.transition_model_version_stage("m", 1, "Staging", archive_existing_versions=True)
+        assert client.get_model_version("m", 2).current_stage == "Archived"
+        staged = autotrack.pyfunc.load_model("models:/m/Staging")
+    np.testing.assert_array_equal(staged.predict(X), LogisticRegression(C=1.0).fit(X, y).predict(X))
+    with pytest.raises(InvalidInput, match="Staging, Production, Archived"), pytest.warns(FutureWarning):
+        client.transition_model_version_stage("m", 1, "Prod")
+    with pytest.raises(NotFound, match="no version in stage 'None'"), pytest.warns(FutureWarning):
+        autotrack.pyfunc.load_model("models:/m/None")
 
 
 def test_a_client_for_another_store_registers_and_resolves_there(data, tmp_path):

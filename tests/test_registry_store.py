@@ -204,3 +204,49 @@ def test_a_database_from_before_the_registry_is_upgraded_in_place(database_uri, 
     assert store.get_run("oldrun").info.run_name == "old"
     store.create_registered_model("after-upgrade")
     assert store.create_model_version("after-upgrade", "runs:/oldrun/model", run_id="oldrun").version == 1
+
+
+def test_a_revision_0002_database_gets_mlflow_system_tag_names_and_stages(database_uri, tmp_path):
+    """A store written by autotrack before revision 0003: its system tags are renamed to MLflow's names."""
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from autotrack.store import sql
+    from autotrack.store.sql import SqlStore
+
+    engine = sa.create_engine(database_uri)
+    config = Config(str(sql._MIGRATIONS / "alembic.ini"))
+    config.set_main_option("script_location", str(sql._MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0002")
+        conn.exec_driver_sql(
+            "INSERT INTO runs (run_uuid, experiment_id, run_name, status, lifecycle_stage) VALUES "
+            "('parent', 0, 'grid', 'FINISHED', 'active'), ('child', 0, 'cand', 'FINISHED', 'active')")
+        conn.exec_driver_sql(  # what autotrack wrote before: autotrack.* system tags, sweep tags, user tags
+            "INSERT INTO tags (run_uuid, key, value) VALUES "
+            "('parent', 'autotrack.runName', 'grid'), ('parent', 'autotrack.user', 'ana'), "
+            "('parent', 'autotrack.source.name', '/w/train.py'), ('parent', 'autotrack.source.git.commit', 'abc'), "
+            "('parent', 'autotrack.autologging', 'sklearn'), ('parent', 'autotrack.note.content', 'why'), "
+            "('parent', 'autotrack.sweep', 'parent'), ('parent', 'team', 'ml'), "
+            "('child', 'autotrack.runName', 'cand'), ('child', 'autotrack.parentRunId', 'parent'), "
+            "('child', 'mlflow.runName', 'cand-from-mlflow'), ('child', 'autotrack.trial.state', 'PRUNED')")
+        conn.exec_driver_sql(
+            "INSERT INTO registered_models (name, creation_time, last_updated_time, last_version) VALUES ('m', 1, 1, 1)")
+        conn.exec_driver_sql(
+            "INSERT INTO model_versions (name, version, creation_time, last_updated_time, source, status) "
+            "VALUES ('m', 1, 1, 1, '/m', 'READY')")
+    engine.dispose()
+    store = SqlStore(database_uri, str(tmp_path / "artifacts"))
+    assert store.get_run("parent").data.tags == {
+        "mlflow.runName": "grid", "mlflow.user": "ana", "mlflow.source.name": "/w/train.py",
+        "mlflow.source.git.commit": "abc", "mlflow.autologging": "sklearn", "mlflow.note.content": "why",
+        "autotrack.sweep": "parent", "team": "ml"}
+    # a tag sent under MLflow's name by an MLflow client is kept over autotrack's old one
+    assert store.get_run("child").data.tags == {
+        "mlflow.runName": "cand-from-mlflow", "mlflow.parentRunId": "parent", "autotrack.trial.state": "PRUNED"}
+    found, _ = store.search_runs(["0"], "tags.mlflow.parentRunId = 'parent'")
+    assert [run.info.run_id for run in found] == ["child"]
+    assert store.get_model_version("m", 1).current_stage == "None"
+    assert store.transition_model_version_stage("m", 1, "Staging").current_stage == "Staging"

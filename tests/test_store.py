@@ -79,7 +79,7 @@ def test_create_run_and_read_back(store):
     read = store.get_run(run.info.run_id)
     assert read.info == run.info
     assert read.info.status == RunStatus.RUNNING
-    assert read.data.tags == {"k": "v", "autotrack.runName": "first"}
+    assert read.data.tags == {"k": "v", "mlflow.runName": "first"}
     assert read.info.artifact_uri.endswith(f"{run.info.run_id}/artifacts")
 
 
@@ -166,11 +166,11 @@ def test_tags_upsert_and_delete(store):
 
 def test_run_name_tag_renames_the_run(store):
     run_id = new_run(store, name="before").info.run_id
-    store.log_batch(run_id, tags=[RunTag("autotrack.runName", "after")])
+    store.log_batch(run_id, tags=[RunTag("mlflow.runName", "after")])
     assert store.get_run(run_id).info.run_name == "after"
     store.update_run(run_id, run_name="again")
     run = store.get_run(run_id)
-    assert run.info.run_name == "again" and run.data.tags["autotrack.runName"] == "again"
+    assert run.info.run_name == "again" and run.data.tags["mlflow.runName"] == "again"
 
 
 def test_terminate_and_statuses(store):

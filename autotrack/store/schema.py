@@ -26,7 +26,7 @@ from sqlalchemy import (
     Text,
 )
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 metadata = MetaData()
 
@@ -150,6 +150,7 @@ model_versions = Table(
     Column("source", Text, nullable=False),
     Column("run_id", String(32)),
     Column("status", String(20), nullable=False),
+    Column("current_stage", String(20), nullable=False, server_default="None"),  # revision 0003
     Index("ix_model_versions_run", "run_id"),
 )
 

@@ -33,6 +33,7 @@ from autotrack.entities import (
     RunTag,
     ViewType,
 )
+from autotrack import system_tags
 from autotrack.exceptions import InvalidInput, NotFound
 from autotrack.store import metric_chunks
 from autotrack.store import schema as t
@@ -44,7 +45,7 @@ from autotrack.store.sql_search import compile_run_search, decode_page_token, en
 
 __all__ = ["SqlStore"]
 
-RUN_NAME_TAG = "autotrack.runName"
+RUN_NAME_TAG = system_tags.RUN_NAME
 MAX_PARAM_LENGTH = 6000
 _CHUNK = 2000  # ids per IN (...) list: far below SQLite's variable limit (32766)
 _CHUNK_VALUES = 100_000  # metric values per history row

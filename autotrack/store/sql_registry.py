@@ -22,7 +22,9 @@ from autotrack.store import schema as t
 from autotrack.store.filter import parse_filter, parse_order_by
 from autotrack.store.sql_search import decode_page_token, encode_page_token, string_condition
 
-__all__ = ["SqlRegistry", "check_alias", "version_number"]
+__all__ = ["STAGES", "SqlRegistry", "check_alias", "check_stage", "version_number"]
+
+STAGES = ("None", "Staging", "Production", "Archived")  # MLflow's (deprecated) model version stages
 
 _ALIAS = re.compile(r"^[A-Za-z_][\w-]{0,255}$")
 _MODEL_COLUMNS = {"name": "name", "creation_timestamp": "creation_time", "last_updated_timestamp": "last_updated_time"}
@@ -51,6 +53,15 @@ def check_alias(alias: str) -> str:
             "and not 'latest' or 'v<number>' (those name versions already). Example: 'champion'."
         )
     return alias
+
+
+def check_stage(stage: str) -> str:
+    """MLflow's spelling of a stage given in any case (`staging` -> `Staging`)."""
+    for known in STAGES:
+        if isinstance(stage, str) and stage.strip().lower() == known.lower():
+            return known
+    raise InvalidInput(f"Invalid model version stage {stage!r}: use one of {', '.join(STAGES)}, "
+                       "or better an alias (stages are deprecated in MLflow too).")
 
 
 def _check_model_name(name: str) -> str:
@@ -268,6 +279,43 @@ class SqlRegistry:
         if not deleted:
             raise NotFound(f"Version {number} of '{name}' has no tag '{key}'.")
 
+    # -- stages (deprecated by MLflow, still honoured) --------------------------
+    def transition_model_version_stage(
+        self, name: str, version: int | str, stage: str, archive_existing_versions: bool = False
+    ) -> ModelVersion:
+        """Move a version to `stage`; with `archive_existing_versions`, others in that stage become Archived."""
+        stage = check_stage(stage)
+        number = version_number(version)
+        table = t.model_versions
+        now = _now()
+        with self._write() as conn:
+            if not conn.execute(
+                table.update().where(table.c.name == name, table.c.version == number)
+                .values(current_stage=stage, last_updated_time=now)
+            ).rowcount:
+                raise NotFound(f"Registered model '{name}' has no version {number}.")
+            if archive_existing_versions and stage in ("Staging", "Production"):
+                conn.execute(
+                    table.update().where(table.c.name == name, table.c.version != number, table.c.current_stage == stage)
+                    .values(current_stage="Archived", last_updated_time=now)
+                )
+        return self.get_model_version(name, number)
+
+    def get_latest_versions(self, name: str, stages: Sequence[str] | None = None) -> list[ModelVersion]:
+        """The newest version in each stage asked for (every stage when `stages` is empty), as MLflow."""
+        wanted = [check_stage(stage) for stage in stages] if stages else list(STAGES)
+        table = t.model_versions
+        newest = (
+            select(table.c.current_stage, sa.func.max(table.c.version).label("version"))
+            .where(table.c.name == name, table.c.current_stage.in_(wanted)).group_by(table.c.current_stage).subquery()
+        )
+        query = select(table).join(newest, and_(table.c.name == name, table.c.version == newest.c.version))
+        with self._read() as conn:
+            found = self._model_versions(conn, query.order_by(table.c.version))
+        if not found:
+            self.get_registered_model(name)  # a clear error if the model itself is missing
+        return found
+
     # -- aliases --------------------------------------------------------------
     def set_registered_model_alias(self, name: str, alias: str, version: int | str) -> None:
         check_alias(alias)
@@ -312,7 +360,8 @@ class SqlRegistry:
                 tag_table.c.key == comparison.key,
                 string_condition(tag_table.c.value, comparison.op, comparison.value),
             )
-        column = {"run_id": "run_id", "source": "source", "version": "version"}.get(comparison.key, comparison.key)
+        column = {"run_id": "run_id", "source": "source", "version": "version",
+                  "current_stage": "current_stage"}.get(comparison.key, comparison.key)
         if comparison.entity != "attributes" or column not in table.c or column in ("description", "last_version"):
             allowed = "name, tags.<key>" + (", version, run_id, source" if "version" in table.c else "")
             raise InvalidInput(f"Cannot filter on '{comparison.entity}.{comparison.key}' here; allowed: {allowed}.")
@@ -382,6 +431,7 @@ class SqlRegistry:
                 source=row.source,
                 run_id=row.run_id,
                 status=row.status,
+                current_stage=row.current_stage,
                 tags=tags[(row.name, row.version)],
                 aliases=tuple(aliases[(row.name, row.version)]),
             )

@@ -133,7 +133,7 @@ def test_grid_search_parent_and_child_runs(classification):
     assert {"cv_results.csv", "model", "best_estimator"} <= paths
     table = pd.read_csv(client.download_artifacts(parent.info.run_id, "cv_results.csv"))
     assert len(table) == 4
-    children = autotrack.search_runs(filter_string=f"tags.autotrack.parentRunId = '{parent.info.run_id}'",
+    children = autotrack.search_runs(filter_string=f"tags.mlflow.parentRunId = '{parent.info.run_id}'",
                                      output_format="list")
     assert len(children) == 3
     assert {c.data.metrics["rank_test_score"] for c in children} == {1.0, 2.0, 3.0}

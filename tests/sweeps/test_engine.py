@@ -24,7 +24,7 @@ def quadratic(params):
 
 def children(parent_run_id):
     return autotrack.search_runs(search_all_experiments=True, output_format="list",
-                                 filter_string=f"tags.autotrack.parentRunId = '{parent_run_id}'")
+                                 filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}'")
 
 
 def test_sweep_records_parent_and_nested_trials():

@@ -57,7 +57,7 @@ def test_sweep_from_yaml_and_show(folder):
     experiment = client.get_experiment_by_name("spec-test")
     runs = client.search_runs(experiment.experiment_id)
     parent = next(r for r in runs if r.data.tags.get("autotrack.sweep") == "parent")
-    trials = [r for r in runs if r.data.tags.get("autotrack.parentRunId") == parent.info.run_id]
+    trials = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
     assert len(trials) == 6 and all("loss" in t.data.metrics for t in trials)
     assert {t.data.params["kind"] for t in trials} <= {"a", "b", "None"}
     shown = run_cli(folder, "sweep", "show", parent.info.run_id)
@@ -129,7 +129,7 @@ def test_program_trials_log_into_their_runs(folder):
     out = run_cli(folder, "sweep", "sweep.yaml")
     assert out.returncode == 0, out.stderr
     client = autotrack.Client(str(folder / "runs"))
-    trials = [r for r in client.search_runs("0") if "autotrack.parentRunId" in r.data.tags]
+    trials = [r for r in client.search_runs("0") if "mlflow.parentRunId" in r.data.tags]
     assert len(trials) == 4
     for trial in trials:
         history = client.get_metric_history(trial.info.run_id, "val_loss")

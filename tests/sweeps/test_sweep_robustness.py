@@ -26,7 +26,7 @@ from autotrack.sweeps._spec import InvalidSweepSpec, load_spec
 def children(parent_run_id: str, uri: str | None = None) -> list:
     client = autotrack.Client(uri) if uri else autotrack.Client()
     experiments = [e.experiment_id for e in client.search_experiments()]
-    return client.search_runs(experiments, f"tags.`autotrack.parentRunId` = '{parent_run_id}'", max_results=1000)
+    return client.search_runs(experiments, f"tags.`mlflow.parentRunId` = '{parent_run_id}'", max_results=1000)
 
 
 def parents(uri: str | None = None) -> list:
