@@ -109,7 +109,7 @@ def _working_tree(root: str, head: str | None, index_mtime: int) -> tuple[bool |
     text = diff_out.decode("utf-8", "replace")
     if len(text.encode("utf-8")) > DIFF_LIMIT:
         cut = text.encode("utf-8")[:DIFF_LIMIT].decode("utf-8", "ignore")
-        text = cut + f"\n# autotrack: diff cut at {DIFF_LIMIT:,} bytes of {len(diff_out):,}\n"
+        text = cut + f"\n# autotrack: diff cut at {DIFF_LIMIT:,} bytes of {len(diff_out):,} bytes\n"
     if untracked:
         text += "# untracked files (listed, not copied):\n" + "".join(f"#   {path}\n" for path in untracked)
     return bool(entries), text

@@ -95,13 +95,13 @@ class _Tee:
         self._autotrack_stream = stream
 
     def write(self, text: str) -> int:
-        written = self._autotrack_stream.write(text)
+        # The sinks first: a signal handler (SIGTERM ends the run) may run right after the real write.
         sinks = _sinks.get() or _main_sinks
         if sinks and isinstance(text, str):
             for sink in sinks:
                 if not sink.closed:
                     sink.add(text)
-        return written
+        return self._autotrack_stream.write(text)
 
     def writelines(self, lines) -> None:
         for line in lines:

@@ -122,8 +122,11 @@ class Sampler:
                 watched.baseline = {k: values[k] for k in _COUNTERS if k in values}
             for key, value in values.items():
                 watched.log(f"system/{key}", value - watched.baseline.get(key, 0.0), timestamp, watched.step)
+            # on the interval's grid from the first sample on; a late tick does not make the next one early
+            watched.next_due = (now if watched.step == 0 else watched.next_due) + watched.interval
+            if watched.next_due < now:
+                watched.next_due = now + watched.interval
             watched.step += 1
-            watched.next_due = max(watched.next_due + watched.interval, now)
 
 
 def sample() -> dict[str, float]:

@@ -1,0 +1,122 @@
+"""What recording a run's context costs (issue 15), capture on against capture off, in the same process.
+
+- runs: `start_run()` + `end_run()`, alternating capture on/off, after one warm-up run of each (the
+  packages snapshot and the git state are cached per process); target: at most +1 ms per run;
+- loop: a PyTorch training loop of 10,000 steps with a `print` every 10 steps (stdout into a file,
+  so the tee writes every line), capture on against off; target: at most +2 % time;
+- sampling: system metrics every second for 60 s (BENCH_SAMPLING_S) on the writer thread, measured
+  as this process's CPU time while idle, against the same wait without a run; target: < 1 % CPU.
+Run from a git checkout to include the git state (the repository's real `git status`/`git diff`).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+from _common import report
+
+N_RUNS = int(os.environ.get("BENCH_CONTEXT_RUNS", "300"))
+STEPS = int(os.environ.get("BENCH_CONTEXT_STEPS", "10000"))
+SAMPLING_S = float(os.environ.get("BENCH_SAMPLING_S", "60"))
+
+
+def bench_runs(autotrack) -> dict:
+    on, off = [], []
+    for capture in (True, False):  # warm-up: caches, the schema, the tee's first install
+        with autotrack.start_run(capture=capture):
+            pass
+    for i in range(N_RUNS * 2):
+        capture = i % 2 == 0
+        start = time.perf_counter()
+        autotrack.start_run(capture=capture)
+        autotrack.end_run()
+        (on if capture else off).append(time.perf_counter() - start)
+    first_ms = _first_run_ms()
+    return {"runs_each": N_RUNS, "run_capture_on_ms": statistics.median(on) * 1000,
+            "run_capture_off_ms": statistics.median(off) * 1000,
+            "run_added_ms": (statistics.median(on) - statistics.median(off)) * 1000,
+            "first_run_context_ms (git + packages, once per process)": first_ms}
+
+
+def _first_run_ms() -> float:
+    """The once-per-process part: git status/diff, importlib.metadata, machine facts, cold."""
+    from autotrack.context import code, environment
+
+    for cached in (code._working_tree, environment.requirements, environment.packages_hash, environment.machine,
+                   environment.gpus, environment.cpu_model):
+        cached.cache_clear()
+    start = time.perf_counter()
+    code.code_state()
+    environment.machine()
+    environment.packages_hash()
+    return (time.perf_counter() - start) * 1000
+
+
+def bench_loop(autotrack, capture: bool) -> float:
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    x, y = torch.randn(64, 32), torch.randn(64, 1)
+    with autotrack.start_run(capture=capture):
+        start = time.perf_counter()
+        for step in range(STEPS):
+            optimizer.zero_grad()
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            loss.backward()
+            optimizer.step()
+            if step % 10 == 0:
+                print(f"step {step} loss {loss.item():.4f}")
+        return time.perf_counter() - start
+
+
+def bench_sampling(autotrack) -> dict:
+    def cpu_while_waiting(capture) -> float:
+        before = os.times()
+        if capture is None:
+            time.sleep(SAMPLING_S)
+        else:
+            with autotrack.start_run(capture=capture):
+                time.sleep(SAMPLING_S)
+        after = os.times()
+        return (after.user + after.system) - (before.user + before.system)
+
+    quiet = cpu_while_waiting(None)
+    sampled = cpu_while_waiting({"console": False, "system_interval": 1.0})
+    run = autotrack.last_active_run()
+    samples = len(autotrack.Client().get_metric_history(run.info.run_id, "system/cpu_percent"))
+    return {"sampling_seconds": SAMPLING_S, "samples": samples, "cpu_s_without": quiet, "cpu_s_sampling": sampled,
+            "sampling_added_cpu_percent": (sampled - quiet) / SAMPLING_S * 100}
+
+
+def main() -> None:
+    import autotrack
+
+    folder = tempfile.mkdtemp(prefix="bench-context-")
+    autotrack.set_tracking_uri(folder)
+    figures = bench_runs(autotrack)
+    real_stdout = sys.stdout
+    with open(os.path.join(folder, "loop-stdout.txt"), "w") as sink:
+        sys.stdout = sink
+        try:
+            bench_loop(autotrack, False)  # warm-up
+            loops = {True: [], False: []}
+            for repeat in range(3):
+                for capture in (False, True) if repeat % 2 else (True, False):
+                    loops[capture].append(bench_loop(autotrack, capture))
+        finally:
+            sys.stdout = real_stdout
+    on, off = statistics.median(loops[True]), statistics.median(loops[False])
+    figures.update({"loop_steps": STEPS, "loop_capture_on_s": on, "loop_capture_off_s": off,
+                    "loop_added_percent": (on - off) / off * 100})
+    figures.update(bench_sampling(autotrack))
+    report("context", figures)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
