@@ -14,7 +14,7 @@ import tempfile
 import time
 from typing import Any, Iterable, Sequence
 
-from autotrack import system_tags
+from autotrack import system_tags, validation
 from autotrack.artifacts import LocalArtifactRepository, repository_for
 from autotrack.entities import (
     Experiment,
@@ -34,7 +34,14 @@ from autotrack.tracking_uri import get_tracking_uri, store_for
 
 __all__ = ["Client", "PagedList"]
 
-MAX_KEY_LENGTH = 250
+SEARCH_MAX_RESULTS = 50_000  # MLflow's limit per page of search_runs
+
+MAX_KEY_LENGTH = validation.MAX_KEY_LENGTH
+_check_key = validation.check_key
+_checked_keys = validation.checked_keys
+metric_value = validation.metric_value
+metric_step = validation.metric_step
+_int64_max = validation.INT64_MAX
 
 
 class PagedList(list):
@@ -47,49 +54,6 @@ class PagedList(list):
 
 def _now() -> int:
     return int(time.time() * 1000)
-
-
-_checked_keys: set[str] = set()
-
-
-def _check_key(key: str, what: str = "key") -> str:
-    if key in _checked_keys:
-        return key
-    if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
-        raise InvalidInput(f"A {what} must be a non-empty string of at most {MAX_KEY_LENGTH} characters, got {key!r}.")
-    if key.startswith("/") or ".." in key.split("/"):
-        raise InvalidInput(f"Invalid {what} {key!r}: it may not start with '/' or contain '..' segments.")
-    if len(_checked_keys) < 100_000:
-        _checked_keys.add(key)
-    return key
-
-
-def metric_value(key: str, value: Any) -> float:
-    """`value` as a float, or a clear error; NaN and infinities are kept."""
-    if value.__class__ is float:
-        return value
-    if isinstance(value, (str, bytes)) or value is None:
-        raise InvalidInput(f"Metric '{key}' got {value!r}; metrics are numbers. Log text with set_tag or log_text.")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(
-            f"Metric '{key}' got {type(value).__name__} {value!r}, which is not a number "
-            "(a scalar tensor or array works: call .item() on larger ones)."
-        ) from None
-
-
-def metric_step(step: Any) -> int:
-    if step is None:
-        return 0
-    if step.__class__ is int:
-        return step
-    try:
-        import operator
-
-        return operator.index(step)
-    except TypeError:
-        raise InvalidInput(f"A metric step must be an integer, got {step!r}.") from None
 
 
 class Client(RegistryClient):
@@ -121,6 +85,8 @@ class Client(RegistryClient):
     def search_experiments(
         self, view_type: int = ViewType.ACTIVE_ONLY, max_results: int | None = None, filter_string: str = ""
     ) -> list[Experiment]:
+        if max_results is not None:
+            max_results = validation.max_results(max_results)
         return self._store.search_experiments(view_type, filter_string or "", max_results)
 
     def delete_experiment(self, experiment_id: str) -> None:
@@ -133,7 +99,9 @@ class Client(RegistryClient):
         self._store.update_experiment(str(experiment_id), name=new_name)
 
     def set_experiment_tag(self, experiment_id: str, key: str, value: Any) -> None:
-        self._store.set_experiment_tag(str(experiment_id), _check_key(key, "tag key"), str(value))
+        key = _check_key(key, "tag key")
+        value = validation.tag_value(key, value, validation.MAX_EXPERIMENT_TAG_VALUE_LENGTH)
+        self._store.set_experiment_tag(str(experiment_id), key, value)
 
     # -- runs --------------------------------------------------------------
     def create_run(
@@ -146,7 +114,7 @@ class Client(RegistryClient):
     ) -> Run:
         """A new RUNNING run (with `params`, if given, in the same write), heartbeated by this process."""
         all_tags = system_tags.default_tags()
-        all_tags.update({_check_key(k, "tag key"): str(v) for k, v in (tags or {}).items()})
+        all_tags.update({_check_key(k, "tag key"): validation.tag_value(k, v) for k, v in (tags or {}).items()})
         name = run_name or all_tags.get(system_tags.RUN_NAME) or system_tags.run_name()
         run = self._store.create_run(
             str(experiment_id),
@@ -155,8 +123,9 @@ class Client(RegistryClient):
             start_time or _now(),
             [RunTag(k, v) for k, v in all_tags.items()],
             heartbeat_deadline=self._writer.deadline(),
-            params=[Param(_check_key(str(k), "param key"), _param_value(v)) for k, v in (params or {}).items()],
+            params=[Param(_check_key(str(k), "param key"), validation.param_value(k, v)) for k, v in (params or {}).items()],
         )
+        self._writer.known_runs.add(run.info.run_id)
         self._writer.keep_alive(run.info.run_id, beat_now=False)
         return run
 
@@ -183,11 +152,13 @@ class Client(RegistryClient):
         if run.info.lifecycle_stage != LifecycleStage.ACTIVE:
             raise InvalidInput(f"Run '{run_id}' is deleted; restore it with Client().restore_run('{run_id}').")
         self._store.update_run(run_id, status=RunStatus.RUNNING)
+        self._writer.known_runs.add(run_id)
         self._writer.keep_alive(run_id)
         return self._store.get_run(run_id)
 
     def delete_run(self, run_id: str) -> None:
         self._store.update_run(run_id, lifecycle_stage=LifecycleStage.DELETED)
+        self._writer.known_runs.discard(run_id)
 
     def restore_run(self, run_id: str) -> None:
         self._store.update_run(run_id, lifecycle_stage=LifecycleStage.ACTIVE)
@@ -200,14 +171,39 @@ class Client(RegistryClient):
         value: float,
         timestamp: int | None = None,
         step: int | None = None,
-        synchronous: bool = False,
+        synchronous: bool | None = False,
     ) -> None:
-        """Buffer one metric value; `synchronous=True` writes it before returning."""
+        """Buffer one metric value; `synchronous=True` writes it before returning.
+
+        Everything is checked here, at the call, because the buffer is written
+        later in the background, where a refused value could only be a warning.
+        """
+        if synchronous:
+            _check_synchronous(synchronous)
         if key not in _checked_keys:
             _check_key(key, "metric key")
-        self._writer.log((run_id, key, metric_value(key, value), timestamp or int(time.time() * 1000), metric_step(step)))
+        if run_id not in self._writer.known_runs:
+            self._check_run(run_id)
+        if value.__class__ is not float:
+            value = metric_value(key, value)
+        if step is None:
+            step = 0
+        elif step.__class__ is not int or not -_int64_max <= step <= _int64_max:
+            step = metric_step(step, key)
+        if timestamp is None or not (timestamp := validation.metric_timestamp(timestamp, key)):
+            timestamp = int(time.time() * 1000)
+        self._writer.log((run_id, key, value, timestamp, step))
         if synchronous:
             self._writer.flush()
+
+    def _check_run(self, run_id: Any) -> None:
+        """Refuse metrics of a run that does not exist (they would be stored as rows of no run)."""
+        if not isinstance(run_id, str) or not run_id:
+            raise InvalidInput(f"A run id is a non-empty string, got {run_id!r}. Find run ids with `autotrack runs list`.")
+        run = self._store.get_run(run_id)  # NotFound says how to find run ids
+        if run.info.lifecycle_stage != LifecycleStage.ACTIVE:
+            raise InvalidInput(f"Run '{run_id}' is deleted: restore it with Client().restore_run('{run_id}') before logging to it.")
+        self._writer.known_runs.add(run_id)
 
     def log_param(self, run_id: str, key: str, value: Any) -> Any:
         self.log_batch(run_id, params=[Param(key, value)])
@@ -225,11 +221,16 @@ class Client(RegistryClient):
         """Write metrics, params and tags at once, atomically: all or nothing."""
         now = _now()
         metrics = [
-            Metric(_check_key(m.key, "metric key"), metric_value(m.key, m.value), m.timestamp or now, metric_step(m.step))
+            Metric(
+                _check_key(m.key, "metric key"),
+                metric_value(m.key, m.value),
+                validation.metric_timestamp(m.timestamp, m.key) or now,
+                metric_step(m.step, m.key),
+            )
             for m in metrics
         ]
-        params = [Param(_check_key(p.key, "param key"), _param_value(p.value)) for p in params]
-        tags = [RunTag(_check_key(t.key, "tag key"), str(t.value)) for t in tags]
+        params = [Param(_check_key(p.key, "param key"), validation.param_value(p.key, p.value)) for p in params]
+        tags = [RunTag(_check_key(t.key, "tag key"), validation.tag_value(t.key, t.value)) for t in tags]
         # No flush of buffered metrics first: the latest-value rule depends on step and
         # timestamp, not on the order of writes.
         self._store.log_batch(run_id, metrics, params, tags)
@@ -249,6 +250,7 @@ class Client(RegistryClient):
     ) -> PagedList:
         if isinstance(experiment_ids, (str, int)):
             experiment_ids = [experiment_ids]
+        max_results = validation.max_results(max_results, SEARCH_MAX_RESULTS)
         self._writer.flush()
         runs, token = self._store.search_runs(
             [str(i) for i in experiment_ids], filter_string or "", run_view_type, max_results, order_by, page_token
@@ -308,8 +310,12 @@ class Client(RegistryClient):
         self._repository(run_id).write_bytes(artifact_file, buffer.getvalue())
 
 
-def _param_value(value: Any) -> str:
-    return value if isinstance(value, str) else str(value)
+def _check_synchronous(synchronous: Any) -> None:
+    if synchronous is not True and synchronous is not False:
+        raise InvalidInput(
+            f"synchronous must be True, False or None, got {synchronous!r}; pass timestamp= by keyword "
+            "(MLflow's order is key, value, step, synchronous, timestamp)."
+        )
 
 
 def _image_array(image: Any):

@@ -15,7 +15,7 @@ import sys
 import threading
 from typing import Any, Sequence
 
-from autotrack import system_tags
+from autotrack import system_tags, validation
 from autotrack.client import Client
 from autotrack.entities import Experiment, Param, Run, RunStatus, RunTag, ViewType
 from autotrack.exceptions import InvalidInput
@@ -188,6 +188,7 @@ def attach_run(run: Run, capture: Any = None) -> ActiveRun:
     settings = context.resolve(capture)
     active = ActiveRun(run.info, run.data)
     _run_stack.set(_run_stack.get() + (active,))
+    _get_client()._writer.known_runs.add(run.info.run_id)  # handed over by the driver: it exists
     context.start(_get_client(), run, settings, run.data.tags.get(system_tags.PARENT_RUN_ID))
     return active
 
@@ -235,33 +236,71 @@ def _run_id() -> str:
 
 
 # -- logging --------------------------------------------------------------
-def log_metric(key: str, value: float, step: int | None = None, timestamp: int | None = None) -> None:
-    """Buffer a metric of the active run (starting one if none is active)."""
-    stack = _run_stack.get()
-    run_id = stack[-1].info.run_id if stack else _run_id()
-    _get_client().log_metric(run_id, key, value, timestamp, step)
+# MLflow's signatures, `synchronous` included: with True the value is written before the call returns
+# (params and tags always are); None and False buffer metrics, as MLflow's asynchronous logging does.
+def log_metric(
+    key: str,
+    value: float,
+    step: int | None = None,
+    synchronous: bool | None = None,
+    timestamp: int | None = None,
+    run_id: str | None = None,
+) -> None:
+    """Buffer a metric of the active run (starting one if none is active), or of `run_id`."""
+    if run_id is None:
+        stack = _run_stack.get()
+        run_id = stack[-1].info.run_id if stack else _run_id()
+    _get_client().log_metric(run_id, key, value, timestamp, step, synchronous)
 
 
-def log_metrics(metrics: dict[str, float], step: int | None = None, timestamp: int | None = None) -> None:
-    client, run_id = _get_client(), _run_id()
-    for key, value in metrics.items():
+def log_metrics(
+    metrics: dict[str, float],
+    step: int | None = None,
+    synchronous: bool | None = None,
+    run_id: str | None = None,
+    timestamp: int | None = None,
+) -> None:
+    _check_synchronous(synchronous)
+    client, run_id = _get_client(), run_id or _run_id()
+    for key, value in _mapping(metrics, "log_metrics").items():
         client.log_metric(run_id, key, value, timestamp, step)
+    if synchronous:
+        client.flush()
 
 
-def log_param(key: str, value: Any) -> Any:
+def log_param(key: str, value: Any, synchronous: bool | None = None) -> Any:
+    _check_synchronous(synchronous)
     return _get_client().log_param(_run_id(), key, value)
 
 
-def log_params(params: dict[str, Any]) -> None:
-    _get_client().log_batch(_run_id(), params=[Param(str(k), v) for k, v in params.items()])
+def log_params(params: dict[str, Any], synchronous: bool | None = None, run_id: str | None = None) -> None:
+    _check_synchronous(synchronous)
+    params = _mapping(params, "log_params")
+    _get_client().log_batch(run_id or _run_id(), params=[Param(str(k), v) for k, v in params.items()])
 
 
-def set_tag(key: str, value: Any) -> None:
+def set_tag(key: str, value: Any, synchronous: bool | None = None) -> None:
+    _check_synchronous(synchronous)
     _get_client().set_tag(_run_id(), key, value)
 
 
-def set_tags(tags: dict[str, Any]) -> None:
-    _get_client().log_batch(_run_id(), tags=[RunTag(str(k), v) for k, v in tags.items()])
+def set_tags(tags: dict[str, Any], synchronous: bool | None = None) -> None:
+    _check_synchronous(synchronous)
+    _get_client().log_batch(_run_id(), tags=[RunTag(str(k), v) for k, v in _mapping(tags, "set_tags").items()])
+
+
+def _check_synchronous(synchronous: Any) -> None:
+    if synchronous is not None and synchronous is not True and synchronous is not False:
+        raise InvalidInput(
+            f"synchronous must be True, False or None, got {synchronous!r}; pass timestamp= by keyword "
+            "(MLflow's order is key, value, step, synchronous, timestamp)."
+        )
+
+
+def _mapping(values: Any, function: str) -> dict:
+    if not hasattr(values, "items"):
+        raise InvalidInput(f"{function} takes a dict of key -> value, got {type(values).__name__}.")
+    return values
 
 
 def delete_tag(key: str) -> None:
@@ -315,6 +354,7 @@ def search_runs(
     """Runs matching MLflow's filter grammar, as a DataFrame (default) or a list of Run."""
     if output_format not in ("pandas", "list"):
         raise InvalidInput(f"output_format must be 'pandas' or 'list', not '{output_format}'.")
+    max_results = validation.max_results(max_results)
     client = _get_client()
     if experiment_names:
         found = [client.get_experiment_by_name(name) for name in experiment_names]

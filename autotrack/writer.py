@@ -5,12 +5,23 @@ writes the buffer in one transaction at least every second. `flush` writes
 it now: the client calls it before every read (read-your-writes), at
 `end_run`, at interpreter exit and on SIGTERM. The same thread pushes the
 heartbeat deadline of every run this process keeps alive.
+
+Rows are checked at the call (`autotrack.validation`), but the writer still
+never lets one row cost another: a batch the database refuses is split
+until the refused rows are found; those are dropped with one warning naming
+them, the others are written. Errors of the store itself (locked, gone,
+disconnected) keep every row for the next attempt.
+
+`multiprocessing` children (fork, forkserver, Pool workers) leave through
+`os._exit`, which skips `atexit`: the writer flushes in multiprocessing's
+own exit finalizers there.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import sys
 import threading
 import time
 import warnings
@@ -25,7 +36,7 @@ __all__ = ["BackgroundWriter", "flush_all", "heartbeat_timeout"]
 
 FLUSH_INTERVAL = 1.0
 HEARTBEAT_TIMEOUT_ENV = "AUTOTRACK_HEARTBEAT_TIMEOUT"
-_MAX_FAILED_ATTEMPTS = 30
+_SHOWN_REFUSED = 3  # refused rows named in the warning
 
 _writers: "weakref.WeakSet[BackgroundWriter]" = weakref.WeakSet()
 # Called by every writer thread on each loop, before it writes (run context: console, system metrics).
@@ -37,9 +48,37 @@ def heartbeat_timeout() -> float:
     return float(os.environ.get(HEARTBEAT_TIMEOUT_ENV, "120"))
 
 
+class _Unwritten(Exception):
+    """Rows kept for the next attempt because the store itself failed (`error`)."""
+
+    def __init__(self, rows: list[MetricEntry], error: BaseException):
+        super().__init__(str(error))
+        self.rows, self.error = rows, error
+
+
+def _refused_by_data(error: BaseException) -> bool:
+    """True when the error is about the rows written (a value, a key, a run), not about the store.
+
+    Anything else (a lock, a lost connection, a full disk, an unknown error)
+    keeps every row for the next attempt, so a warning saying "will retry" is true.
+    """
+    import struct
+
+    import sqlalchemy as sa
+
+    from autotrack.exceptions import AutotrackException
+
+    if isinstance(error, sa.exc.DBAPIError):
+        return isinstance(error, (sa.exc.IntegrityError, sa.exc.DataError)) and not error.connection_invalidated
+    return isinstance(error, (ArithmeticError, ValueError, TypeError, LookupError, struct.error, AutotrackException))
+
+
 class BackgroundWriter:
     def __init__(self, store):
         self._store = store
+        # Runs known to exist (created, resumed or checked by this process): `Client.log_metric`
+        # reads the store once for any other run id, so no metric is buffered for a run that is not there.
+        self.known_runs: set[str] = set()
         self._reset()
         _writers.add(self)
 
@@ -76,11 +115,45 @@ class BackgroundWriter:
             if not batch and write is None:
                 return
             try:
-                (write or self._store.log_metrics)(batch)
-            except BaseException:
-                pending.extendleft(reversed(batch))  # keep them for the next attempt
-                raise
+                self._write(batch, write)
+            except _Unwritten as unwritten:
+                pending.extendleft(reversed(unwritten.rows))  # keep them for the next attempt
+                raise unwritten.error from None
             self._failures = 0
+
+    def _write(self, batch: list[MetricEntry], write: Callable[[list[MetricEntry]], None] | None) -> None:
+        """Write `batch`; rows the database refuses are dropped with one warning, never the others."""
+        try:
+            (write or self._store.log_metrics)(batch)
+            return
+        except BaseException as error:
+            if not batch or not isinstance(error, Exception) or not _refused_by_data(error):
+                raise _Unwritten(batch, error) from error
+        refused: list[tuple[MetricEntry, BaseException]] = []
+        try:
+            self._isolate(batch, refused)
+        finally:
+            if refused:
+                _warn_refused(refused)
+        if write is not None:
+            write([])  # what `write` does besides the metrics (end the run), now that they are in
+
+    def _isolate(self, batch: list[MetricEntry], refused: list) -> None:
+        """Write `batch` in halves, recursively, until each refused row is alone (log2(n) rounds)."""
+        pieces = deque([batch[: len(batch) // 2], batch[len(batch) // 2 :]])
+        while pieces:
+            piece = pieces.popleft()
+            if not piece:
+                continue
+            try:
+                self._store.log_metrics(piece)
+            except BaseException as error:
+                if not isinstance(error, Exception) or not _refused_by_data(error):
+                    raise _Unwritten([row for rows in (piece, *pieces) for row in rows], error) from error
+                if len(piece) == 1:
+                    refused.append((piece[0], error))
+                else:
+                    pieces.extendleft([piece[len(piece) // 2 :], piece[: len(piece) // 2]])
 
     # -- heartbeats --------------------------------------------------------
     def keep_alive(self, run_id: str, beat_now: bool = True) -> None:
@@ -107,6 +180,7 @@ class BackgroundWriter:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="autotrack-writer", daemon=True)
                 self._thread.start()
+        _flush_at_multiprocessing_exit()
 
     def _run(self) -> None:
         beat_every = min(10.0, heartbeat_timeout() / 4)
@@ -123,13 +197,43 @@ class BackgroundWriter:
                     self._store.heartbeat(list(self._live), self.deadline())
             except Exception as error:  # never let the thread die; retry next tick
                 self._failures += 1
-                if self._failures == 1:
-                    warnings.warn(f"autotrack could not write metrics yet, will retry: {error}", AutotrackWarning, stacklevel=2)
-                if self._failures >= _MAX_FAILED_ATTEMPTS:
-                    dropped = len(self._pending)
-                    self._pending.clear()
-                    self._failures = 0
-                    warnings.warn(f"autotrack dropped {dropped} metrics after repeated write failures: {error}", AutotrackWarning, stacklevel=2)
+                if self._failures == 1:  # true: rows are only ever dropped when the database refuses them
+                    warnings.warn(
+                        f"autotrack could not write {len(self._pending)} metrics yet; they are kept and it will retry "
+                        f"every second: {error}", AutotrackWarning, stacklevel=2)
+
+
+def _warn_refused(refused: list[tuple[MetricEntry, BaseException]]) -> None:
+    shown = "; ".join(
+        f"run {run_id} key '{key}' value {value!r} step {step} timestamp {timestamp}: {type(error).__name__}: {error}"
+        for (run_id, key, value, timestamp, step), error in refused[:_SHOWN_REFUSED]
+    )
+    more = f" (and {len(refused) - _SHOWN_REFUSED} more)" if len(refused) > _SHOWN_REFUSED else ""
+    warnings.warn(
+        f"autotrack dropped {len(refused)} metric value(s) that the database refused; every other value was "
+        f"written. {shown}{more}",
+        AutotrackWarning,
+        stacklevel=3,
+    )
+
+
+_finalizer_pid: int | None = None
+
+
+def _flush_at_multiprocessing_exit() -> None:
+    """In a multiprocessing child, flush in the finalizers its bootstrap runs before `os._exit`.
+
+    Registered at the first metric a child logs, after multiprocessing has
+    cleared the finalizers inherited from the parent.
+    """
+    global _finalizer_pid
+    multiprocessing = sys.modules.get("multiprocessing")
+    if _finalizer_pid == os.getpid() or multiprocessing is None or multiprocessing.parent_process() is None:
+        return
+    _finalizer_pid = os.getpid()
+    from multiprocessing import util
+
+    util.Finalize(None, flush_all, exitpriority=100)
 
 
 def flush_all() -> None:

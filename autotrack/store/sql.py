@@ -490,6 +490,7 @@ class SqlStore(SqlRegistry):
             raise InvalidInput(f"A run ends as one of {', '.join(RunStatus.TERMINATED)}, not '{status}'.")
         with self._write() as conn:
             if metrics:
+                self._check_metric_runs(conn, metrics)
                 self._insert_metrics(conn, metrics)
             if not self._terminate.run(conn, {"run_id": run_id, "new_status": status, "new_end_time": end_time}).rowcount:
                 raise NotFound(f"No run with id '{run_id}'.")
@@ -527,7 +528,24 @@ class SqlStore(SqlRegistry):
     def log_metrics(self, entries: Sequence[MetricEntry]) -> None:
         if entries:
             with self._write() as conn:
+                self._check_metric_runs(conn, entries)
                 self._insert_metrics(conn, entries)
+
+    def _check_metric_runs(self, conn: sa.Connection, entries: Sequence[MetricEntry]) -> None:
+        """Refuse metrics of runs that are not there (or deleted): they would be rows of no run."""
+        unknown = {entry[0] for entry in entries} - self._known_active
+        if not unknown:
+            return
+        r = t.runs.c
+        found: set[str] = set()
+        for chunk in _chunks(sorted(unknown)):
+            query = select(r.run_uuid).where(r.run_uuid.in_(chunk), r.lifecycle_stage == LifecycleStage.ACTIVE)
+            found.update(conn.execute(query).scalars())
+        missing = sorted(unknown - found)
+        if missing:
+            raise NotFound(f"No active run with id {', '.join(repr(m) for m in missing[:3])}: metrics of a run "
+                           "that is not in this store (or was deleted) are not written.")
+        self._known_active.update(found)
 
     def _insert_params(self, conn: sa.Connection, run_id: str, params: Sequence[Param]) -> None:
         wanted: dict[str, str] = {}
