@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["AutotrackException", "AutotrackWarning", "InvalidInput", "MissingDependency", "NotFound"]
+__all__ = ["AutotrackException", "AutotrackWarning", "InvalidInput", "MissingDependency", "NotFound", "StoreGone"]
 
 
 class AutotrackException(Exception):
@@ -19,6 +19,10 @@ class NotFound(AutotrackException, LookupError):
 
 class MissingDependency(AutotrackException, ImportError):
     """An optional library is not installed; the message names the extra that installs it."""
+
+
+class StoreGone(AutotrackException, OSError):
+    """The store's database file was deleted or replaced under this process: nothing is written into it."""
 
 
 class AutotrackWarning(UserWarning):

@@ -29,7 +29,7 @@ import weakref
 from collections import deque
 from typing import Callable
 
-from autotrack.exceptions import AutotrackWarning
+from autotrack.exceptions import AutotrackWarning, StoreGone
 from autotrack.store.base import MetricEntry
 
 __all__ = ["BackgroundWriter", "flush_all", "heartbeat_timeout"]
@@ -66,8 +66,10 @@ def _refused_by_data(error: BaseException) -> bool:
 
     import sqlalchemy as sa
 
-    from autotrack.exceptions import AutotrackException
+    from autotrack.exceptions import AutotrackException, StoreGone
 
+    if isinstance(error, StoreGone):
+        return False
     if isinstance(error, sa.exc.DBAPIError):
         return isinstance(error, (sa.exc.IntegrityError, sa.exc.DataError)) and not error.connection_invalidated
     return isinstance(error, (ArithmeticError, ValueError, TypeError, LookupError, struct.error, AutotrackException))
@@ -89,6 +91,8 @@ class BackgroundWriter:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._failures = 0
+        self._gone_warned = False
+        self._gone_count = 0
 
     def after_fork(self) -> None:
         """A forked child starts empty: the parent still owns what it buffered."""
@@ -117,9 +121,26 @@ class BackgroundWriter:
             try:
                 self._write(batch, write)
             except _Unwritten as unwritten:
+                if isinstance(unwritten.error, StoreGone):
+                    self._store_gone(unwritten)
+                    return
                 pending.extendleft(reversed(unwritten.rows))  # keep them for the next attempt
                 raise unwritten.error from None
             self._failures = 0
+
+    def _store_gone(self, unwritten: _Unwritten) -> None:
+        """The database file is gone or replaced: refuse to write into it, say so once, never raise."""
+        self._gone_count += len(unwritten.rows)
+        if not self._gone_warned:
+            self._gone_warned = True
+            warnings.warn(
+                f"autotrack: {unwritten.error} autotrack does not write into a deleted or replaced database, so "
+                f"{len(unwritten.rows)} metric values (and those logged later in this process) are not saved, and "
+                "runs ending now are not recorded. Restore the store from a backup, or set a new tracking URI for "
+                "new runs.",
+                AutotrackWarning,
+                stacklevel=3,
+            )
 
     def _write(self, batch: list[MetricEntry], write: Callable[[list[MetricEntry]], None] | None) -> None:
         """Write `batch`; rows the database refuses are dropped with one warning, never the others."""

@@ -127,3 +127,49 @@ def test_pool_workers_keep_their_metrics_when_the_pool_closes(tmp_path, method):
     pool.join()
     for key in keys:
         assert len(client.get_metric_history(run_id, key)) == 1000, key
+
+
+# -- item 4: a store deleted or replaced under a running process ----------------------------------------------
+def _remove_database(path: str) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_a_database_file_deleted_or_replaced_mid_run_is_never_written_into(tmp_path, how):
+    import shutil
+    import warnings
+
+    uri = f"sqlite:///{tmp_path}/store.db"
+    path = str(tmp_path / "store.db")
+    client = autotrack.Client(uri)
+    run_id = client.create_run("0").info.run_id
+    client.log_metric(run_id, "before", 1.0)
+    client.flush()
+    if how == "replaced":
+        copies = [suffix for suffix in ("", "-wal") if os.path.exists(path + suffix)]
+        for suffix in copies:  # a backup restored over it (the WAL holds recent pages)
+            shutil.copy(path + suffix, f"{tmp_path}/copy{suffix}")
+        _remove_database(path)
+        for suffix in copies:
+            os.replace(f"{tmp_path}/copy{suffix}", path + suffix)
+    else:
+        _remove_database(path)
+    for step in range(10):
+        client.log_metric(run_id, "after", step, step=step)
+    with pytest.warns(AutotrackWarning, match=f"{path} was {how}.*not saved"):
+        client.flush()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once: later writes are refused silently
+        client.log_metric(run_id, "after", 10, step=10)
+        client.flush()
+        client.set_terminated(run_id)  # never a crash of the user's end_run
+    if how == "deleted":
+        assert not os.path.exists(path)  # refused, not recreated empty
+    else:
+        import sqlite3
+
+        with sqlite3.connect(path) as replacement:  # the new file holds only what was there when it was copied
+            keys = replacement.execute("SELECT key, sum(count) FROM metric_chunks GROUP BY key").fetchall()
+        assert keys == [("before", 1)]

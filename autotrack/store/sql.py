@@ -34,7 +34,7 @@ from autotrack.entities import (
     ViewType,
 )
 from autotrack import system_tags
-from autotrack.exceptions import InvalidInput, NotFound
+from autotrack.exceptions import InvalidInput, NotFound, StoreGone
 from autotrack.store import metric_chunks
 from autotrack.store import schema as t
 from autotrack.store.base import MetricEntry
@@ -77,6 +77,7 @@ class SqlStore(SqlRegistry):
         self._prepare_statements()
         self._mark = "?" if self._engine.dialect.paramstyle == "qmark" else "%s"
         self._ensure_schema()
+        self._file_identity = self._database_file_identity()
 
     # -- plumbing ----------------------------------------------------------
     @contextlib.contextmanager
@@ -488,6 +489,7 @@ class SqlStore(SqlRegistry):
     def end_run(self, run_id: str, status: str, end_time: int, metrics: Sequence[MetricEntry] = ()) -> None:
         if status not in RunStatus.TERMINATED:
             raise InvalidInput(f"A run ends as one of {', '.join(RunStatus.TERMINATED)}, not '{status}'.")
+        self._check_database_file()
         with self._write() as conn:
             if metrics:
                 self._check_metric_runs(conn, metrics)
@@ -527,9 +529,34 @@ class SqlStore(SqlRegistry):
 
     def log_metrics(self, entries: Sequence[MetricEntry]) -> None:
         if entries:
+            self._check_database_file()
             with self._write() as conn:
                 self._check_metric_runs(conn, entries)
                 self._insert_metrics(conn, entries)
+
+    def _database_file_identity(self) -> tuple[int, int] | None:
+        """(device, inode) of the SQLite file this store opened; None for a server database."""
+        path = self._engine.url.database if self._dialect == "sqlite" else None
+        if not path or path == ":memory:":
+            return None
+        stat = os.stat(path)
+        return stat.st_dev, stat.st_ino
+
+    def _check_database_file(self) -> None:
+        """Refuse to write when the database file was deleted or replaced since this store opened it.
+
+        SQLite keeps writing into an unlinked file through its open descriptors,
+        and that would be reported as success; one `stat` per write (~1 us) tells.
+        """
+        if self._file_identity is None:
+            return
+        path = self._engine.url.database
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:
+            raise StoreGone(f"The store database {path} was deleted while this process was writing to it.") from None
+        if (stat.st_dev, stat.st_ino) != self._file_identity:
+            raise StoreGone(f"The store database {path} was replaced by another file while this process was writing to it.")
 
     def _check_metric_runs(self, conn: sa.Connection, entries: Sequence[MetricEntry]) -> None:
         """Refuse metrics of runs that are not there (or deleted): they would be rows of no run."""
