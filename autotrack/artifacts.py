@@ -118,6 +118,10 @@ def _join(folder: str | None, name: str) -> str:
 def repository_for(artifact_uri: str) -> LocalArtifactRepository:
     if artifact_uri.startswith("file://"):
         artifact_uri = artifact_uri[len("file://"):]
+    if artifact_uri.startswith(("http://", "https://")):
+        from autotrack.store.http_artifacts import HttpArtifactRepository
+
+        return HttpArtifactRepository(artifact_uri)  # proxied by an autotrack (or MLflow) server
     if "://" in artifact_uri:
         raise InvalidInput(
             f"Artifact location '{artifact_uri}' uses a scheme this autotrack cannot write; "

@@ -64,10 +64,7 @@ def resolve_store_location(uri: str) -> tuple[str, str]:
     if uri.startswith(("postgresql:", "postgresql+", "postgres:")):
         return uri, os.path.abspath(artifact_root or "autotrack-artifacts")
     if uri.startswith(("http://", "https://")):
-        raise InvalidInput(
-            f"Tracking URI '{uri}': the HTTP tracking server client is not available in this version; "
-            "point at the server's database (sqlite:/// or postgresql://) instead."
-        )
+        return uri.rstrip("/"), ""  # an `autotrack server`: artifacts go through it (HttpStore)
     if "://" in uri or uri.startswith(("mysql", "mssql", "databricks")):
         raise InvalidInput(
             f"Unknown tracking URI '{uri}'. Use a folder path (default ./autotrack-runs), "
@@ -102,7 +99,12 @@ def store_for(uri: str):
                 from autotrack.store.sql import SqlStore
                 from autotrack.writer import BackgroundWriter
 
-                store = SqlStore(*location)
+                if location[0].startswith(("http://", "https://")):
+                    from autotrack.store.http import HttpStore
+
+                    store = HttpStore(location[0])
+                else:
+                    store = SqlStore(*location)
                 found = _stores[location] = (store, BackgroundWriter(store))
     return found
 

@@ -266,9 +266,11 @@ def test_unknown_tracking_uri_is_a_clear_error():
     autotrack.set_tracking_uri("s3://bucket/x")
     with pytest.raises(InvalidInput, match="Unknown tracking URI"):
         autotrack.start_run()
-    autotrack.set_tracking_uri("http://127.0.0.1:5000")
-    with pytest.raises(InvalidInput, match="HTTP"):
-        autotrack.start_run()
+    autotrack.set_tracking_uri("http://127.0.0.1:9")  # no server listens there
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AUTOTRACK_HTTP_RETRY_SECONDS", "0.3")
+        with pytest.raises(ConnectionError, match="Is `autotrack server` running there"):
+            autotrack.start_run()
     autotrack.set_tracking_uri("sqlite://")
     with pytest.raises(InvalidInput, match="no database file"):
         autotrack.start_run()

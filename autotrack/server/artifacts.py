@@ -44,9 +44,7 @@ def routes(state: ServerState) -> list[tuple[str, list[str], Any]]:
     async def listing(request: Request) -> Response:
         try:
             path = request.query_params.get("path") or None
-            folder = repository.local_path(path)
-            if folder.is_file():
-                raise InvalidInput(f"'{path}' is a file, not a folder: download it from {_BASE}/{path}.")
+            repository.local_path(path)  # refused before anything is read if it leads out
             files = await run_in_threadpool(repository.list_artifacts, path)
         except Exception as error:
             return _error(error)

@@ -80,6 +80,6 @@ def exception_from_error(status: int, body: Mapping[str, Any], what: str) -> Exc
 def required(body: Mapping[str, Any], name: str) -> Any:
     """A request field that must be there, or MLflow's 400 naming it."""
     value = body.get(name)
-    if value is None or value == "":
+    if value is None:  # an empty string is the store's to judge (it names what a valid value looks like)
         raise ApiError("INVALID_PARAMETER_VALUE", f"Missing value for required parameter '{name}'.")
     return value

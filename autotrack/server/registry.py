@@ -6,6 +6,8 @@ and `get-latest-versions` with stages answers 400 naming aliases instead.
 
 from __future__ import annotations
 
+import re
+
 from autotrack.server.errors import ApiError, required
 from autotrack.server.state import ServerState
 from autotrack.server.wire import key_values, model_version_to_json, registered_model_to_json
@@ -29,6 +31,18 @@ def _page(items: list, token: str | None, key: str, to_json) -> dict:
     if token:
         found["next_page_token"] = token
     return found
+
+
+_PROMPT_TAG = "mlflow.prompt.is_prompt"
+_NOT_PROMPT = re.compile(r"\s*(?:\band\s+)?tags?\.`mlflow\.prompt\.is_prompt`\s*!=\s*'true'\s*(?:\band\b\s*)?", re.I)
+
+
+def _filter(body: dict) -> tuple[str, bool]:
+    """The filter without MLflow 3's "not a prompt" clause, which its client adds to every search: models
+    without that tag must match it, so it is applied here, after the store's search."""
+    text = str(body.get("filter") or "")
+    cleaned = _NOT_PROMPT.sub(" ", text).strip()
+    return cleaned, cleaned != text.strip()
 
 
 def _order(body: dict) -> list[str] | None:
@@ -65,8 +79,11 @@ def delete_model(state: ServerState, body: dict) -> dict:
 
 
 def search_models(state: ServerState, body: dict) -> dict:
+    text, no_prompts = _filter(body)
     models, token = state.store.search_registered_models(
-        body.get("filter") or "", int(body.get("max_results") or 100), _order(body), body.get("page_token") or None)
+        text, int(body.get("max_results") or 100), _order(body), body.get("page_token") or None)
+    if no_prompts:
+        models = [m for m in models if m.tags.get(_PROMPT_TAG) != "true"]
     return _page(models, token, "registered_models", registered_model_to_json)
 
 
@@ -126,8 +143,9 @@ def delete_version(state: ServerState, body: dict) -> dict:
 
 
 def search_versions(state: ServerState, body: dict) -> dict:
+    text, _ = _filter(body)  # versions carry no prompt tag of their own
     versions, token = state.store.search_model_versions(
-        body.get("filter") or "", int(body.get("max_results") or 1000), _order(body), body.get("page_token") or None)
+        text, int(body.get("max_results") or 1000), _order(body), body.get("page_token") or None)
     return _page(versions, token, "model_versions", model_version_to_json)
 
 

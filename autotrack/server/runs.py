@@ -1,9 +1,9 @@
 """`/api/2.0/mlflow/runs/...` and `metrics/get-history`: MLflow's run endpoints over the store.
 
-Three routes of autotrack's own, under `/api/autotrack/`, carry what MLflow's
+Two routes of autotrack's own, under `/api/autotrack/`, carry what MLflow's
 API has no call for and `HttpStore` needs to keep the `Store` contract:
-buffered metrics of several runs in one write, heartbeats, and ending a run
-together with its last metrics.
+heartbeats, and ending a run together with the last buffered metrics in one
+write. Buffered metrics otherwise travel as MLflow's `runs/log-batch`.
 """
 
 from __future__ import annotations
@@ -153,6 +153,12 @@ def list_artifacts(state: ServerState, body: dict) -> dict:
     return {"root_uri": state.public_uri(run.info.artifact_uri), "files": [file_info_to_json(f) for f in files]}
 
 
+def search_logged_models(state: ServerState, body: dict) -> dict:
+    """MLflow 3's LoggedModel entities do not exist in autotrack (models live in run artifacts), so none match;
+    MLflow's client then reads `runs:/` models from the run's artifacts."""
+    return {"models": []}
+
+
 # -- autotrack's own ----------------------------------------------------------
 def _entries(body: dict) -> list[tuple]:
     """Compact metric rows `[run_id, key, value, timestamp, step]` of any runs."""
@@ -163,11 +169,6 @@ def _entries(body: dict) -> list[tuple]:
         return [(str(r[0]), str(r[1]), from_double(r[2]), int(r[3]), int(r[4])) for r in rows]
     except (TypeError, ValueError, IndexError, KeyError):
         raise ApiError("INVALID_PARAMETER_VALUE", "Each metric row must be [run_id, key, value, timestamp, step].") from None
-
-
-def log_metrics(state: ServerState, body: dict) -> dict:
-    state.store.log_metrics(_entries(body))
-    return {}
 
 
 def end(state: ServerState, body: dict) -> dict:
@@ -196,7 +197,7 @@ ROUTES = [
     (f"{_BASE}/delete-tag", ["POST"], delete_tag),
     ("/api/2.0/mlflow/metrics/get-history", ["GET"], get_history),
     ("/api/2.0/mlflow/artifacts/list", ["GET"], list_artifacts),
-    ("/api/autotrack/metrics/log", ["POST"], log_metrics),
+    ("/api/2.0/mlflow/logged-models/search", ["POST"], search_logged_models),
     (f"{_OWN}/end", ["POST"], end),
     (f"{_OWN}/heartbeat", ["POST"], heartbeat),
 ]

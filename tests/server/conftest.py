@@ -1,0 +1,117 @@
+"""Live servers for the server tests, all on 127.0.0.1 and stopped by the test that started them.
+
+`server_process` runs `autotrack server` as a real process (what users run);
+`thread_server` runs the same app under uvicorn in a thread of the test
+process, with a fresh store per test, so the store conformance suite can run
+over real HTTP at a few milliseconds per server.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen | None = None, timeout: float = 30.0) -> float:
+    """Seconds until `url`/health answers."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}: {process.stderr.read()}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return time.perf_counter() - start
+        except httpx.TransportError:
+            time.sleep(0.02)
+    raise TimeoutError(f"no server at {url} after {timeout} s")
+
+
+class ServerProcess:
+    """`autotrack server` in its own process."""
+
+    def __init__(self, backend: str, port: int | None = None, extra: tuple[str, ...] = ()):
+        self.backend = backend
+        self.port = port or free_port()
+        self.extra = extra
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+        self.startup_seconds = 0.0
+
+    def start(self) -> "ServerProcess":
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "autotrack", "server", "--port", str(self.port),
+             "--backend-store-uri", self.backend, *self.extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        self.startup_seconds = wait_until_up(self.url, self.process)
+        return self
+
+    def stop(self) -> int:
+        """SIGTERM, as a service manager stops it; returns the exit status."""
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=30)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+
+
+@pytest.fixture
+def server_process(tmp_path):
+    started = ServerProcess(str(tmp_path / "server-store")).start()
+    yield started
+    assert started.stop() == 0
+
+
+class ThreadServer:
+    """The server app under uvicorn in a thread, over a store made for one test."""
+
+    def __init__(self, store, artifact_root: str):
+        import uvicorn
+
+        from autotrack.server.app import create_app
+        from autotrack.server.state import ServerState
+
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+        config = uvicorn.Config(create_app(ServerState(store, artifact_root)), log_level="warning",
+                                access_log=False, lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
+        self.thread.start()
+        wait_until_up(self.url)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.socket.close()
+
+
+@pytest.fixture
+def thread_server(database_uri, tmp_path):
+    """A server over a fresh SQLite (or, when configured, PostgreSQL) store."""
+    from autotrack.store.sql import SqlStore
+
+    store = SqlStore(database_uri, str(tmp_path / "server-artifacts"))
+    server = ThreadServer(store, str(tmp_path / "server-artifacts"))
+    yield server
+    server.stop()
+    store._engine.dispose()
