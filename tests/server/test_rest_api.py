@@ -1,0 +1,161 @@
+"""MLflow's REST API on the wire: paths, JSON shapes and the error format, against a live server."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+API = "/api/2.0/mlflow"
+
+
+@pytest.fixture
+def api(thread_server):
+    with httpx.Client(base_url=thread_server.url, timeout=30) as client:
+        yield client
+
+
+def test_experiment_endpoints_use_mlflow_shapes(api):
+    created = api.post(f"{API}/experiments/create", json={"name": "churn", "tags": [{"key": "team", "value": "ml"}]})
+    assert created.status_code == 200
+    experiment_id = created.json()["experiment_id"]
+    experiment = api.get(f"{API}/experiments/get", params={"experiment_id": experiment_id}).json()["experiment"]
+    assert experiment["name"] == "churn" and experiment["lifecycle_stage"] == "active"
+    assert experiment["tags"] == [{"key": "team", "value": "ml"}]
+    assert experiment["artifact_location"] == f"mlflow-artifacts:/{experiment_id}"
+    by_name = api.get(f"{API}/experiments/get-by-name", params={"experiment_name": "churn"}).json()
+    assert by_name["experiment"]["experiment_id"] == experiment_id
+    assert api.post(f"{API}/experiments/update", json={"experiment_id": experiment_id, "new_name": "churn2"}).json() == {}
+    assert api.post(f"{API}/experiments/set-experiment-tag",
+                    json={"experiment_id": experiment_id, "key": "k", "value": "v"}).status_code == 200
+    assert api.post(f"{API}/experiments/delete", json={"experiment_id": experiment_id}).status_code == 200
+    deleted = api.post(f"{API}/experiments/search", json={"view_type": "DELETED_ONLY"}).json()["experiments"]
+    assert [(e["name"], dict((t["key"], t["value"]) for t in e["tags"])["k"]) for e in deleted] == [("churn2", "v")]
+    assert api.post(f"{API}/experiments/restore", json={"experiment_id": experiment_id}).status_code == 200
+    active = api.get(f"{API}/experiments/search", params={"filter": "name LIKE 'churn%'"}).json()["experiments"]
+    assert [e["name"] for e in active] == ["churn2"]
+
+
+def test_run_endpoints_round_trip_params_metrics_tags(api):
+    run = api.post(f"{API}/runs/create", json={"experiment_id": "0", "run_name": "r", "start_time": 1000,
+                                               "tags": [{"key": "mlflow.user", "value": "ann"}]}).json()["run"]
+    run_id = run["info"]["run_id"]
+    assert run["info"]["run_uuid"] == run_id and run["info"]["status"] == "RUNNING"
+    assert run["info"]["user_id"] == "ann" and run["info"]["artifact_uri"] == f"mlflow-artifacts:/0/{run_id}/artifacts"
+    batch = {"run_id": run_id, "params": [{"key": "lr", "value": "0.1"}], "tags": [{"key": "t", "value": "x"}],
+             "metrics": [{"key": "loss", "value": v, "timestamp": 5, "step": s} for s, v in enumerate([3, 2, "NaN"])]}
+    assert api.post(f"{API}/runs/log-batch", json=batch).json() == {}
+    assert api.post(f"{API}/runs/log-metric", json={"run_id": run_id, "key": "acc", "value": 0.5, "timestamp": 1,
+                                                    "step": 0}).status_code == 200
+    assert api.post(f"{API}/runs/log-parameter", json={"run_id": run_id, "key": "depth", "value": "3"}).status_code == 200
+    assert api.post(f"{API}/runs/set-tag", json={"run_id": run_id, "key": "u", "value": "y"}).status_code == 200
+    assert api.post(f"{API}/runs/delete-tag", json={"run_id": run_id, "key": "u"}).status_code == 200
+    history = api.get(f"{API}/metrics/get-history", params={"run_id": run_id, "metric_key": "loss"}).json()["metrics"]
+    assert history == [{"key": "loss", "value": 3.0, "timestamp": 5, "step": 0},
+                       {"key": "loss", "value": 2.0, "timestamp": 5, "step": 1},
+                       {"key": "loss", "value": "NaN", "timestamp": 5, "step": 2}]
+    ended = api.post(f"{API}/runs/update", json={"run_id": run_id, "status": "FINISHED", "end_time": 2000}).json()
+    assert ended["run_info"]["status"] == "FINISHED" and ended["run_info"]["end_time"] == 2000
+    data = api.get(f"{API}/runs/get", params={"run_id": run_id}).json()["run"]["data"]
+    assert {p["key"]: p["value"] for p in data["params"]} == {"lr": "0.1", "depth": "3"}
+    assert {m["key"]: m["value"] for m in data["metrics"]} == {"loss": "NaN", "acc": 0.5}
+    tags = {t["key"]: t["value"] for t in data["tags"]}
+    assert tags["t"] == "x" and "u" not in tags
+    found = api.post(f"{API}/runs/search", json={"experiment_ids": ["0"], "filter": "params.lr = '0.1'",
+                                                  "order_by": ["metrics.acc DESC"], "max_results": 10}).json()
+    assert [r["info"]["run_id"] for r in found["runs"]] == [run_id] and "next_page_token" not in found
+    assert api.post(f"{API}/runs/delete", json={"run_id": run_id}).status_code == 200
+    assert api.post(f"{API}/runs/search", json={"experiment_ids": ["0"]}).json() == {"runs": []}
+    assert api.post(f"{API}/runs/restore", json={"run_id": run_id}).status_code == 200
+
+
+def test_errors_use_mlflow_codes_and_statuses(api):
+    missing = api.get(f"{API}/runs/get", params={"run_id": "0" * 32})
+    assert missing.status_code == 404 and missing.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    no_name = api.get(f"{API}/experiments/get-by-name", params={"experiment_name": "nope"})
+    assert no_name.status_code == 404 and no_name.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    api.post(f"{API}/experiments/create", json={"name": "dup"})
+    duplicate = api.post(f"{API}/experiments/create", json={"name": "dup"})
+    assert duplicate.status_code == 400 and duplicate.json()["error_code"] == "RESOURCE_ALREADY_EXISTS"
+    required = api.post(f"{API}/experiments/create", json={})
+    assert required.status_code == 400 and required.json() == {
+        "error_code": "INVALID_PARAMETER_VALUE", "message": "Missing value for required parameter 'name'."}
+    bad_filter = api.post(f"{API}/runs/search", json={"experiment_ids": ["0"], "filter": "metrics.x ~ 1"})
+    assert bad_filter.status_code == 400 and "position" in bad_filter.json()["message"]
+    malformed = api.post(f"{API}/runs/create", content=b"{not json", headers={"Content-Type": "application/json"})
+    assert malformed.status_code == 400 and malformed.json()["error_code"] == "MALFORMED_REQUEST"
+    deep = api.post(f"{API}/runs/create", content=b"[" * 100_000 + b"]" * 100_000)
+    assert deep.status_code == 400 and deep.json()["error_code"] == "MALFORMED_REQUEST"
+    wrong_method = api.get(f"{API}/runs/create")
+    assert wrong_method.status_code == 405 and "use POST" in wrong_method.json()["message"]
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", f"{API}/traces/abc"),
+    ("POST", f"{API}/logged-models"),
+    ("POST", f"{API}/model-versions/transition-stage"),
+    ("GET", "/api/2.0/mlflow/gateway-proxy"),
+    ("POST", "/ajax-api/2.0/mlflow/runs/log-inputs"),
+])
+def test_unimplemented_mlflow_endpoints_answer_501_naming_them(api, method, path):
+    answer = api.request(method, path, json={"name": "m", "version": "1", "stage": "Production"})
+    assert answer.status_code == 501
+    assert answer.json()["error_code"] == "NOT_IMPLEMENTED"
+    assert path.rsplit("/", 1)[-1] in answer.json()["message"] or "stage" in answer.json()["message"]
+
+
+def test_unknown_path_is_endpoint_not_found(api):
+    answer = api.get("/no/such/thing")
+    assert answer.status_code == 404 and answer.json()["error_code"] == "ENDPOINT_NOT_FOUND"
+    assert "/api/2.0/mlflow/" in answer.json()["message"]
+
+
+def test_registry_endpoints(api):
+    run_id = api.post(f"{API}/runs/create", json={"experiment_id": "0"}).json()["run"]["info"]["run_id"]
+    model = api.post(f"{API}/registered-models/create", json={"name": "churn", "description": "d"}).json()
+    assert model["registered_model"]["name"] == "churn"
+    version = api.post(f"{API}/model-versions/create", json={
+        "name": "churn", "source": f"runs:/{run_id}/model", "run_id": run_id}).json()["model_version"]
+    assert (version["version"], version["status"], version["run_id"]) == ("1", "READY", run_id)
+    assert api.post(f"{API}/registered-models/alias",
+                    json={"name": "churn", "alias": "champion", "version": "1"}).json() == {}
+    by_alias = api.get(f"{API}/registered-models/alias", params={"name": "churn", "alias": "champion"}).json()
+    assert by_alias["model_version"]["aliases"] == ["champion"]
+    got = api.get(f"{API}/registered-models/get", params={"name": "churn"}).json()["registered_model"]
+    assert got["aliases"] == [{"alias": "champion", "version": "1"}] and got["latest_versions"][0]["version"] == "1"
+    assert api.patch(f"{API}/model-versions/update", json={"name": "churn", "version": "1", "description": "x"}
+                     ).json()["model_version"]["description"] == "x"
+    assert api.post(f"{API}/model-versions/set-tag",
+                    json={"name": "churn", "version": "1", "key": "k", "value": "v"}).status_code == 200
+    versions = api.get(f"{API}/model-versions/search", params={"filter": "name = 'churn'"}).json()["model_versions"]
+    assert [(v["version"], v["tags"]) for v in versions] == [("1", [{"key": "k", "value": "v"}])]
+    # MLflow 3's client adds a "not a prompt" clause to every registry search: untagged models match it.
+    prompt_filter = "name = 'churn' AND tag.`mlflow.prompt.is_prompt` != 'true'"
+    models = api.get(f"{API}/registered-models/search", params={"filter": prompt_filter}).json()["registered_models"]
+    assert [m["name"] for m in models] == ["churn"]
+    uri = api.get(f"{API}/model-versions/get-download-uri", params={"name": "churn", "version": "1"}).json()
+    assert uri == {"artifact_uri": f"runs:/{run_id}/model"}
+    assert api.request("DELETE", f"{API}/registered-models/alias", json={"name": "churn", "alias": "champion"}
+                       ).status_code == 200
+    assert api.request("DELETE", f"{API}/model-versions/delete", json={"name": "churn", "version": "1"}
+                       ).status_code == 200
+    assert api.request("DELETE", f"{API}/registered-models/delete", json={"name": "churn"}).status_code == 200
+    gone = api.get(f"{API}/registered-models/get", params={"name": "churn"})
+    assert gone.status_code == 404 and gone.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+
+
+def test_artifact_proxy_upload_list_download_delete(api, thread_server, tmp_path):
+    base = "/api/2.0/mlflow-artifacts/artifacts"
+    payload = bytes(range(256)) * 4096  # 1 MiB
+    assert api.put(f"{base}/0/r1/artifacts/data/blob.bin", content=payload).status_code == 200
+    listed = api.get(base, params={"path": "0/r1/artifacts/data"}).json()
+    assert listed == {"files": [{"path": "blob.bin", "is_dir": False, "file_size": len(payload)}]}
+    assert api.get(base, params={"path": "0/r1/artifacts"}).json() == {"files": [{"path": "data", "is_dir": True}]}
+    assert api.get(f"{base}/0/r1/artifacts/data/blob.bin").content == payload
+    assert (tmp_path / "server-artifacts" / "0" / "r1" / "artifacts" / "data" / "blob.bin").read_bytes() == payload
+    assert api.delete(f"{base}/0/r1/artifacts/data/blob.bin").status_code == 200
+    missing = api.get(f"{base}/0/r1/artifacts/data/blob.bin")
+    assert missing.status_code == 404 and missing.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    for bad in ("0/../../outside.txt", "%2e%2e/%2e%2e/outside.txt", "/etc/passwd"):
+        answer = api.put(f"{base}/{bad}", content=b"x")  # httpx folds a literal ../ before sending
+        assert answer.status_code in (400, 404, 501), bad
+    assert not list(tmp_path.rglob("outside.txt")) and not list(tmp_path.rglob("passwd"))
