@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Sequence
+from typing import Callable, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy import and_, case, literal
+from sqlalchemy import and_, case, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
 
@@ -26,6 +26,7 @@ __all__ = [
     "decode_page_token",
     "encode_page_token",
     "reported_status",
+    "selective_metric",
     "string_condition",
 ]
 
@@ -140,6 +141,39 @@ def _ordering(keys, status, source):
     return source, ordering + [t.runs.c.start_time.desc(), t.runs.c.run_uuid]
 
 
+# A metric filter is "selective" (it drives the query) when it matches at most this many
+# runs, or 10x the page asked for: reading that many runs and sorting them beats walking
+# the order-by index past every run the filter rejects.
+SELECTIVE_RUNS = 1000
+
+
+def selective_metric(conn: sa.Connection, comparisons: Sequence[Comparison], wanted: int) -> Comparison | None:
+    """The metric comparison matching the fewest runs, if few enough to drive the search.
+
+    Counted on the (key, is_nan, value) index and capped, so the count costs at
+    most `limit` index entries: about a millisecond for the default page.
+    """
+    limit = max(SELECTIVE_RUNS, 10 * wanted)
+    best, fewest = None, limit
+    for comparison in comparisons:
+        if comparison.entity != "metrics" or comparison.op not in _RANGE_OPS:
+            continue
+        count = conn.execute(select(sa.func.count()).select_from(_candidates(comparison).limit(limit).subquery())).scalar()
+        if count < fewest:
+            best, fewest = comparison, count
+    return best
+
+
+_RANGE_OPS = ("=", "<", "<=", ">", ">=")
+
+
+def _candidates(comparison: Comparison) -> sa.Select:
+    lm = t.latest_metrics.c
+    return select(lm.run_uuid).where(
+        lm.key == comparison.key, lm.is_nan == sa.false(), _numeric_condition(lm.value, comparison.op, comparison.value)
+    )
+
+
 def compile_run_search(
     query: sa.Select,
     experiment_ids: Sequence[int],
@@ -147,38 +181,67 @@ def compile_run_search(
     lifecycle_stages: Sequence[str],
     order_by: Sequence[str] | None,
     now: int,
+    choose_driver: Callable[[Sequence[Comparison]], Comparison | None] | None = None,
 ) -> list[sa.Select]:
     """The queries whose results, concatenated, are the matching runs in order.
 
     Ordering by a metric first ("the best runs") is split in two: runs with a
     number for it, read in that metric's index order so a LIMIT stops early,
     then the runs without one (NaN before missing), in the remaining order.
-    Anything else is one query.
+    Anything else is one query. When `choose_driver` picks a selective metric
+    comparison, every part starts from the runs it matches (then sorts them)
+    instead of walking an index past runs the filter rejects. The default order
+    over several experiments is a merge of one index walk per experiment.
     """
     status = reported_status(now)
-    query = query.where(t.runs.c.experiment_id.in_(list(experiment_ids)), t.runs.c.lifecycle_stage.in_(list(lifecycle_stages)))
-    for comparison in parse_filter(filter_string):
+    query = query.where(t.runs.c.lifecycle_stage.in_(list(lifecycle_stages)))
+    comparisons = parse_filter(filter_string)
+    for comparison in comparisons:
         query = query.where(_condition(comparison, status))
+    runs_from = t.runs
+    driver = choose_driver(comparisons) if choose_driver and comparisons else None
+    if driver is not None:
+        matched = _candidates(driver).subquery("matched")
+        runs_from = _DrivingJoin(matched, t.runs, matched.c.run_uuid == t.runs.c.run_uuid)
     keys = parse_order_by(list(order_by or []))
     if not keys or keys[0].entity != "metrics":
-        source, ordering = _ordering(keys, status, t.runs)
-        return [query.select_from(source).order_by(*ordering)]
+        source, ordering = _ordering(keys, status, runs_from)
+        if not keys and driver is None and len(experiment_ids) > 1:
+            return [_merged_by_experiment(query.select_from(source), experiment_ids)]
+        return [query.where(_in_experiments(experiment_ids)).select_from(source).order_by(*ordering)]
+    query = query.where(_in_experiments(experiment_ids))
     first, rest = keys[0], keys[1:]
     lm = t.latest_metrics
-    driver = lm.alias("order_first")
-    numeric = and_(driver.c.key == first.key, driver.c.is_nan == sa.false(), driver.c.run_uuid == t.runs.c.run_uuid)
-    source, ordering = _ordering(rest, status, _DrivingJoin(driver, t.runs, numeric))
-    value = driver.c.value.asc() if first.ascending else driver.c.value.desc()
+    order_first = lm.alias("order_first")
+    numeric = and_(order_first.c.key == first.key, order_first.c.is_nan == sa.false(),
+                   order_first.c.run_uuid == t.runs.c.run_uuid)
+    walk = _DrivingJoin(order_first, t.runs, numeric) if driver is None else _DrivingJoin(runs_from, order_first, numeric)
+    source, ordering = _ordering(rest, status, walk)
+    value = order_first.c.value.asc() if first.ascending else order_first.c.value.desc()
     with_number = query.select_from(source).order_by(value, *ordering)
     same_key = [lm.c.run_uuid == t.runs.c.run_uuid, lm.c.key == first.key]
     has_nan = sa.exists().where(*same_key, lm.c.is_nan == sa.true())
-    source, ordering = _ordering(rest, status, t.runs)
+    source, ordering = _ordering(rest, status, runs_from)
     without_number = (
         query.where(~sa.exists().where(*same_key, lm.c.is_nan == sa.false()))
         .select_from(source)
         .order_by(case((has_nan, 0), else_=1), *ordering)
     )
     return [with_number, without_number]
+
+
+def _in_experiments(experiment_ids: Sequence[int]):
+    return t.runs.c.experiment_id.in_(list(experiment_ids))
+
+
+def _merged_by_experiment(query: sa.Select, experiment_ids: Sequence[int]) -> sa.CompoundSelect:
+    """Newest runs first over several experiments: each experiment's runs come in its
+    (experiment_id, start_time) index order and are merged, so a LIMIT stops early
+    (`experiment_id IN (...)` would sort every matching run first)."""
+    arms = [query.where(t.runs.c.experiment_id == experiment_id) for experiment_id in experiment_ids]
+    merged = sa.union_all(*arms)
+    columns = merged.selected_columns
+    return merged.order_by(columns.start_time.desc(), columns.run_uuid)
 
 
 def encode_page_token(offset: int) -> str:
