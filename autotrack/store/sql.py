@@ -14,7 +14,6 @@ import contextlib
 import os
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -38,10 +37,18 @@ from autotrack.exceptions import InvalidInput, NotFound, StoreGone
 from autotrack.store import metric_chunks
 from autotrack.store import schema as t
 from autotrack.store.base import MetricEntry
+from autotrack.store.ids import new_run_id
 from autotrack.store.prepared import Prepared
 from autotrack.store.sql_registry import SqlRegistry
 from autotrack.store.filter import parse_filter
-from autotrack.store.sql_search import compile_run_search, decode_page_token, encode_page_token, reported_status, string_condition
+from autotrack.store.sql_search import (
+    compile_run_search,
+    decode_page_token,
+    encode_page_token,
+    reported_status,
+    selective_metric,
+    string_condition,
+)
 
 __all__ = ["SqlStore"]
 
@@ -349,7 +356,7 @@ class SqlStore(SqlRegistry):
         heartbeat_deadline: int | None = None,
         params: Sequence[Param] = (),
     ) -> Run:
-        run_id = uuid.uuid4().hex
+        run_id = new_run_id()
         all_tags = {tag.key: tag.value for tag in tags}
         all_tags[RUN_NAME_TAG] = run_name
         with self._write() as conn:
@@ -650,6 +657,18 @@ class SqlStore(SqlRegistry):
         history.sort(key=lambda m: (m.step, m.timestamp))  # stable: equal entries keep logging order
         return history
 
+    def count_runs(self, experiment_ids: Sequence[str], view_type: int = ViewType.ACTIVE_ONLY) -> dict[str, int]:
+        """Runs per experiment, counted in SQL (listing experiments must not load every run)."""
+        r = t.runs.c
+        keys = [_experiment_key(i) for i in experiment_ids]
+        counts = {str(key): 0 for key in keys}
+        with self._read() as conn:
+            for chunk in _chunks(keys):
+                query = (select(r.experiment_id, sa.func.count()).where(r.experiment_id.in_(chunk),
+                         r.lifecycle_stage.in_(ViewType.stages(view_type))).group_by(r.experiment_id))
+                counts.update({str(key): count for key, count in conn.execute(query)})
+        return counts
+
     def search_runs(
         self,
         experiment_ids: Sequence[str],
@@ -660,17 +679,19 @@ class SqlStore(SqlRegistry):
         page_token: str | None = None,
     ) -> tuple[list[Run], str | None]:
         offset = decode_page_token(page_token)
-        parts = compile_run_search(
-            select(*self._run_columns()),
-            [_experiment_key(i) for i in experiment_ids],
-            filter_string,
-            ViewType.stages(view_type),
-            order_by,
-            _now(),
-        )
         found: list[Run] = []
         skip, wanted = offset, max_results + 1  # one more than asked tells whether a next page exists
         with self._read() as conn:
+            parts = compile_run_search(
+                select(*self._run_columns()),
+                [_experiment_key(i) for i in experiment_ids],
+                filter_string,
+                ViewType.stages(view_type),
+                order_by,
+                _now(),
+                # SQLite plans without statistics: it is told when a metric filter is selective
+                (lambda comparisons: selective_metric(conn, comparisons, offset + wanted)) if self._dialect == "sqlite" else None,
+            )
             for index, part in enumerate(parts):
                 runs = self._runs(conn, part.offset(skip).limit(wanted - len(found)))
                 if not runs and skip and index < len(parts) - 1:
