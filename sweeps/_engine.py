@@ -245,8 +245,7 @@ def _replay(client, searcher, parent_id: str, experiment_id: str, metric_names: 
     """Feed the finished trials of an interrupted sweep back to the searcher; interrupted ones are closed."""
     from autotrack.entities import RunStatus
 
-    children = client.search_runs([experiment_id], f"tags.`{PARENT_RUN_ID}` = '{parent_id}'",
-                                  max_results=1_000_000, order_by=["attributes.start_time"])
+    children = trial_runs(client, experiment_id, parent_id, ["attributes.start_time"])
     for child in children:
         tags, status = child.data.tags, child.info.status
         if REPLAY_TAG not in tags:
@@ -270,6 +269,18 @@ def _replay(client, searcher, parent_id: str, experiment_id: str, metric_names: 
                      **{f"params.{k}": v for k, v in params.items()}})
         if state == "complete" and _better(value, best["value"], directions[0]):
             best.update(value=value, run_id=child.info.run_id, params=params)
+
+
+def trial_runs(client: Any, experiment_id: str, parent_id: str, order_by: Sequence[str] | None = None) -> list:
+    """Every trial run of a sweep, page by page (a store serves a bounded number of runs per page)."""
+    runs, token = [], None
+    while True:
+        page = client.search_runs([experiment_id], f"tags.`{PARENT_RUN_ID}` = '{parent_id}'", max_results=10_000,
+                                  order_by=order_by, page_token=token)
+        runs.extend(page)
+        token = page.token
+        if not token:
+            return runs
 
 
 def _flat(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

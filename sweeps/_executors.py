@@ -84,20 +84,25 @@ class ThreadExecutor:
     waits up to `STOP_GRACE_S` for their processes; the threads are daemons, so a cancelled
     objective never holds the process up at exit (a thread pool's workers are joined at exit: a
     SIGTERM'd sweep stayed alive until its trials finished, and they were then marked FINISHED).
+    A trial past `trial_timeout` is cancelled the same way and failed, so its thread's late end
+    cannot turn the FAILED run back into FINISHED.
     """
 
-    kills_timed_out_trials = False
+    kills_timed_out_trials = True
 
-    def __init__(self, n_jobs: int):
+    def __init__(self, n_jobs: int, trial_timeout: float | None = None):
         self.capacity = n_jobs
+        self._trial_timeout = trial_timeout
         self._done: queue.Queue[TrialOutcome] = queue.Queue()
         self._running: dict[int, tuple[TrialTask, Cancellation, threading.Thread]] = {}
+        self._started: dict[int, float] = {}
 
     def submit(self, task: TrialTask) -> None:
         cancellation = Cancellation()
         thread = threading.Thread(target=self._run, args=(task, cancellation), daemon=True,
                                   name=f"autotrack-trial-{task.number}")
         self._running[task.number] = (task, cancellation, thread)
+        self._started[task.number] = time.monotonic()
         thread.start()
 
     def _run(self, task: TrialTask, cancellation: Cancellation) -> None:
@@ -108,13 +113,28 @@ class ThreadExecutor:
         self._done.put(outcome)
 
     def wait(self, timeout: float) -> list[TrialOutcome]:
+        outcomes = []
         try:
-            outcomes = [self._done.get(timeout=timeout)]
+            outcomes.append(self._done.get(timeout=timeout))
+            while not self._done.empty():
+                outcomes.append(self._done.get_nowait())
         except queue.Empty:
+            pass
+        done = [outcome for outcome in outcomes if self._running.pop(outcome.number, None) is not None]
+        return done + self._timed_out()
+
+    def _timed_out(self) -> list[TrialOutcome]:
+        if not self._trial_timeout:
             return []
-        while not self._done.empty():
-            outcomes.append(self._done.get_nowait())
-        return [outcome for outcome in outcomes if self._running.pop(outcome.number, None) is not None]
+        failed, now = [], time.monotonic()
+        for number, (task, cancellation, _) in list(self._running.items()):
+            took = now - self._started[number]
+            if took > self._trial_timeout and cancellation.cancel():
+                del self._running[number]
+                failed.append(TrialOutcome(number, task.run_id, "failed", (),
+                                           f"the trial ran longer than trial_timeout={self._trial_timeout}s and was "
+                                           f"cancelled", took))
+        return failed
 
     def cancel(self) -> list[TrialTask]:
         cancelled, waiting = [], []
@@ -337,5 +357,5 @@ def make_executor(name: str, n_jobs: int | None, trial_timeout: float | None, **
     if name == "local":
         return ProcessExecutor(n_jobs, trial_timeout)
     if name == "thread":
-        return ThreadExecutor(n_jobs)
+        return ThreadExecutor(n_jobs, trial_timeout)
     raise InvalidInput(f"Unknown executor '{name}'; allowed: {', '.join(EXECUTORS)}.")
