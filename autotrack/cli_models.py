@@ -81,8 +81,11 @@ def models_predict(ctx: click.Context, model_uri: str, input_path: str, output_p
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", "-p", default=5001, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(1), help="Server processes.")
+@click.option("--max-body-size", envvar="AUTOTRACK_SERVE_MAX_BODY_SIZE", default="32M", show_default=True,
+              callback=lambda ctx, param, value: _size(value), metavar="SIZE",
+              help="Largest request body (bytes, or K/M/G); larger ones answer 413.")
 @click.pass_context
-def models_serve(ctx: click.Context, model_uri: str, host: str, port: int, workers: int) -> None:
+def models_serve(ctx: click.Context, model_uri: str, host: str, port: int, workers: int, max_body_size: int) -> None:
     """Serve the model over HTTP: POST /invocations, GET /ping, /health, /version."""
     import os
 
@@ -90,4 +93,14 @@ def models_serve(ctx: click.Context, model_uri: str, host: str, port: int, worke
 
     if ctx.obj:
         os.environ["AUTOTRACK_TRACKING_URI"] = ctx.obj  # worker processes resolve models:/ URIs too
-    serve(model_uri, host=host, port=port, workers=workers)
+    serve(model_uri, host=host, port=port, workers=workers, max_body_size=max_body_size)
+
+
+def _size(value: str) -> int:
+    from autotrack.exceptions import InvalidInput
+    from autotrack.serving import parse_size
+
+    try:
+        return parse_size(value)
+    except InvalidInput as error:
+        raise click.BadParameter(str(error)) from None

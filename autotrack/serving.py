@@ -7,6 +7,12 @@ text/csv`) and answers `{"predictions": [...]}`. Input the model cannot take
 with `{"error_code": "BAD_REQUEST", "message": ...}`; the server keeps going.
 `parse_payload` is shared with `autotrack models predict`, so a file that
 predicts locally also serves.
+
+Limits keep one request from taking the server down: a body over
+`--max-body-size` (default 32 MiB) answers 413 before it is read, JSON nested
+deeper than 400 levels answers 400 before it is parsed (Python's parser would
+recurse until `RecursionError`), and bodies are parsed and predicted on a
+worker thread, so `/ping` keeps answering while a large request is worked on.
 """
 
 from __future__ import annotations
@@ -14,14 +20,20 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from typing import Any
 
 from autotrack.exceptions import InvalidInput
 from autotrack.optional import require
 
-__all__ = ["BadPayload", "create_app", "parse_payload", "predictions_json", "serve"]
+__all__ = ["BadPayload", "create_app", "parse_payload", "parse_size", "predictions_json", "serve"]
 
 MODEL_URI_ENV = "AUTOTRACK_SERVE_MODEL_URI"
+MAX_BODY_SIZE_ENV = "AUTOTRACK_SERVE_MAX_BODY_SIZE"
+DEFAULT_MAX_BODY_SIZE = 32 * 1024**2
+MAX_NESTING = 400
+_UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "KIB": 1024, "M": 1024**2, "MB": 1024**2, "MIB": 1024**2,
+          "G": 1024**3, "GB": 1024**3, "GIB": 1024**3}
 _FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 _EXAMPLE = '{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2.5]]}}'
 
@@ -42,10 +54,13 @@ def parse_payload(body: bytes | str, content_type: str, signature: Any = None) -
             raise BadPayload(f"The CSV body could not be read: {error}") from None
     if media != "application/json":
         raise BadPayload(f"Unsupported Content-Type '{content_type}': send application/json or text/csv.")
+    check_nesting(body)
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
         raise BadPayload(f"The body is not valid JSON ({error}). Example: {_EXAMPLE}") from None
+    except RecursionError:  # nesting under MAX_NESTING cannot get here; a smaller stack could
+        raise BadPayload(f"The JSON body is nested too deeply to parse (limit {MAX_NESTING} levels).") from None
     if not isinstance(payload, dict) or len([k for k in payload if k in _FORMATS]) != 1:
         raise BadPayload(f"The JSON body must be an object with exactly one of {', '.join(_FORMATS)}. "
                          f"Example: {_EXAMPLE}")
@@ -55,6 +70,40 @@ def parse_payload(body: bytes | str, content_type: str, signature: Any = None) -
     (key, value), = ((k, v) for k, v in payload.items() if k in _FORMATS)
     data = _read_json_input(key, value, signature)
     return _json_integers(data, signature) if isinstance(data, pd.DataFrame) else data
+
+
+def check_nesting(body: bytes | str, limit: int = MAX_NESTING) -> None:
+    """Refuse JSON nested deeper than `limit` before parsing it: the parser recurses once per level.
+
+    Only brackets outside strings count. The scan is a few C-speed passes (escapes and then
+    everything but brackets and quotes removed, strings cut out), ~30 ms for 32 MB."""
+    import numpy as np
+
+    data = body.encode() if isinstance(body, str) else bytes(body)
+    data = data.replace(b"\\\\", b"").replace(b'\\"', b"")  # escaped backslashes, then escaped quotes
+    kept = data.translate(None, _NOT_STRUCTURE)
+    if len(kept) <= limit:
+        return
+    outside = b"".join(kept.split(b'"')[::2])  # even pieces lie outside strings
+    codes = np.frombuffer(outside, dtype=np.uint8)
+    steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1).astype(np.int32)
+    depth = int(np.cumsum(steps).max()) if len(steps) else 0
+    if depth > limit:
+        raise BadPayload(f"The JSON body is nested {depth} levels deep; the limit is {limit}. "
+                         f"Scoring inputs need at most a few levels: {_EXAMPLE}")
+
+
+_NOT_STRUCTURE = bytes(set(range(256)) - set(b'[]{}"'))
+
+
+def parse_size(text: str | int) -> int:
+    """Bytes in a size such as `32MB`, `512k` or `1048576` (K, M, G are powers of 1024)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", str(text))
+    unit = _UNITS.get(match.group(2).upper()) if match else None
+    if unit is None or float(match.group(1)) * unit < 1:
+        raise InvalidInput(f"Body size '{text}' is not a size: use bytes or a number with K, M or G "
+                           "(powers of 1024), e.g. 32M, at least 1 byte.")
+    return int(float(match.group(1)) * unit)
 
 
 def _read_json_input(key: str, value: Any, signature: Any) -> Any:
@@ -150,8 +199,10 @@ def predictions_json(predictions: Any) -> list:
     return list(predictions)
 
 
-def create_app(model_uri: str | None = None):
-    """The ASGI app for one model; with no argument the URI comes from $AUTOTRACK_SERVE_MODEL_URI (workers)."""
+def create_app(model_uri: str | None = None, max_body_size: int | None = None):
+    """The ASGI app for one model; with no argument the URI comes from $AUTOTRACK_SERVE_MODEL_URI (workers).
+
+    `max_body_size` (bytes) defaults to $AUTOTRACK_SERVE_MAX_BODY_SIZE, else 32 MiB."""
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -162,26 +213,43 @@ def create_app(model_uri: str | None = None):
     uri = model_uri or os.environ.get(MODEL_URI_ENV)
     if not uri:
         raise InvalidInput(f"No model to serve: pass a model URI or set {MODEL_URI_ENV}.")
+    limit = max_body_size or parse_size(os.environ.get(MAX_BODY_SIZE_ENV) or DEFAULT_MAX_BODY_SIZE)
     model = pyfunc.load_model(uri)
     signature = model.signature
+    one_at_a_time: list = []  # the anyio limiter, made on the event loop's first request
 
     def bad_request(message: str) -> JSONResponse:
         return JSONResponse({"error_code": "BAD_REQUEST", "message": message}, status_code=400)
 
-    async def invocations(request: Request) -> Response:
-        body = await request.body()
+    def answer(body: bytes, content_type: str) -> Response:
+        """Parse and predict, on a worker thread: the event loop stays free for /ping."""
         try:
-            data = parse_payload(body, request.headers.get("content-type", "application/json"), signature)
+            data = parse_payload(body, content_type, signature)
             predictions = model.predict(data)
         except InvalidInput as error:
             return bad_request(str(error))
         except (ValueError, TypeError, KeyError, IndexError) as error:  # the model itself refused the input
             return bad_request(f"The model could not predict on this input: {type(error).__name__}: {error}")
+        except RecursionError:
+            return bad_request(f"The input is nested too deeply for the model (JSON limit: {MAX_NESTING} levels).")
         try:
             content = json.dumps({"predictions": predictions_json(predictions)}, allow_nan=True)
         except (TypeError, ValueError) as error:
             return JSONResponse({"error_code": "INTERNAL_ERROR", "message": f"Unserializable output: {error}"}, 500)
         return Response(content, media_type="application/json")
+
+    async def invocations(request: Request) -> Response:
+        import anyio.to_thread
+
+        body = await _body_within(request, limit)
+        if body is None:
+            return JSONResponse({"error_code": "REQUEST_LIMIT_EXCEEDED", "message": (
+                f"The request body is larger than this server's limit of {limit:,} bytes: send fewer rows per "
+                f"request, or start the server with --max-body-size (or ${MAX_BODY_SIZE_ENV}).")}, status_code=413)
+        if not one_at_a_time:
+            one_at_a_time.append(anyio.CapacityLimiter(1))  # predictions in order, as on the loop before
+        content_type = request.headers.get("content-type", "application/json")
+        return await anyio.to_thread.run_sync(answer, body, content_type, limiter=one_at_a_time[0])
 
     async def ping(_: Request) -> Response:
         return PlainTextResponse("\n")
@@ -197,14 +265,32 @@ def create_app(model_uri: str | None = None):
     ])
 
 
-def serve(model_uri: str, host: str = "127.0.0.1", port: int = 5001, workers: int = 1) -> None:
+async def _body_within(request: Any, limit: int) -> bytes | None:
+    """The request body, or None as soon as it is known to exceed `limit` bytes (before reading it all)."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():  # chunked bodies have no length: count as they come
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def serve(model_uri: str, host: str = "127.0.0.1", port: int = 5001, workers: int = 1,
+          max_body_size: int = DEFAULT_MAX_BODY_SIZE) -> None:
     """Serve until interrupted. The model is loaded before the port opens, so a bad URI fails at once."""
     uvicorn = require("uvicorn", "server", "Serving")
     import sys
 
+    if max_body_size < 1:
+        raise InvalidInput(f"max_body_size must be at least 1 byte, got {max_body_size}.")
     os.environ[MODEL_URI_ENV] = model_uri
+    os.environ[MAX_BODY_SIZE_ENV] = str(max_body_size)  # worker processes read both
     options: dict[str, Any] = dict(host=host, port=port, log_level="warning", access_log=False)
-    app = create_app(model_uri)  # with workers too: a bad model fails here, once, not in every worker
+    app = create_app(model_uri, max_body_size)  # with workers too: a bad model fails here, once, not in every worker
     print(f"Serving {model_uri} on http://{host}:{port}/invocations with {workers} worker(s); Ctrl-C stops.",
           file=sys.stderr, flush=True)
     if workers > 1:
