@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["AutotrackException", "AutotrackWarning", "InvalidInput", "MissingDependency", "NotFound", "StoreGone"]
+__all__ = ["AutotrackException", "AutotrackWarning", "InvalidInput", "MissingDependency", "NotFound", "StoreGone",
+           "StoreUnusable"]
 
 
 class AutotrackException(Exception):
@@ -23,6 +24,12 @@ class MissingDependency(AutotrackException, ImportError):
 
 class StoreGone(AutotrackException, OSError):
     """The store's database file was deleted or replaced under this process: nothing is written into it."""
+
+
+class StoreUnusable(AutotrackException, OSError):
+    """A store that cannot be opened or written as asked (not a database, damaged, read-only, not there).
+
+    The message names the path and what is wrong, in one line: the CLI prints it as it is."""
 
 
 class AutotrackWarning(UserWarning):
