@@ -64,7 +64,7 @@ def resolve_store_location(uri: str) -> tuple[str, str]:
     if uri.startswith(("postgresql:", "postgresql+", "postgres:")):
         return uri, os.path.abspath(artifact_root or "autotrack-artifacts")
     if uri.startswith(("http://", "https://")):
-        return uri.rstrip("/"), ""  # an `autotrack server`: artifacts go through it (HttpStore)
+        return uri, ""  # an `autotrack server`: artifacts go through it (HttpStore)
     if "://" in uri or uri.startswith(("mysql", "mssql", "databricks")):
         raise InvalidInput(
             f"Unknown tracking URI '{uri}'. Use a folder path (default ./autotrack-runs), "

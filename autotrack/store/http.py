@@ -175,6 +175,7 @@ class HttpStore:
         self.uri = uri.rstrip("/")
         self._session = session(self.uri)
         self.artifact_root = self.uri + ARTIFACTS_PATH
+        self.db_uri = self.uri  # names the store for the writer's metric journal (kept per server URL)
 
     def after_fork(self) -> None:
         self._session.after_fork()
@@ -299,6 +300,19 @@ class HttpStore:
                 "page_token": page_token}
         found = self._call("POST", f"{API}/runs/search", body)
         return [self._run(r) for r in found.get("runs") or ()], found.get("next_page_token") or None
+
+    def count_runs(self, experiment_ids: Sequence[str]) -> dict[str, int]:
+        """Active runs per experiment (the CLI's counts), paging through runs/search: MLflow has no count call."""
+        counts = {}
+        for experiment_id in experiment_ids:
+            total, token = 0, None
+            while True:
+                runs, token = self.search_runs([experiment_id], max_results=50_000, page_token=token)
+                total += len(runs)
+                if not token:
+                    break
+            counts[str(experiment_id)] = total
+        return counts
 
     def heartbeat(self, run_ids: Sequence[str], deadline: int) -> None:
         self._call("POST", f"{OWN}/runs/heartbeat", {"run_ids": list(run_ids), "deadline": deadline})

@@ -1,0 +1,167 @@
+"""`autotrack server` as users run it: a real process on 127.0.0.1, autotrack's client in this process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import httpx
+import pytest
+
+import autotrack
+from autotrack.exceptions import InvalidInput
+
+from conftest import ServerProcess
+
+
+@pytest.fixture
+def on_server(server_process, monkeypatch):
+    """The fluent API pointed at a live server process."""
+    monkeypatch.setenv("AUTOTRACK_CAPTURE", "none")  # run-context capture writes local files (not yet over HTTP)
+    autotrack.set_tracking_uri(server_process.url)
+    return server_process
+
+
+def test_starts_fast_and_stops_cleanly_on_sigterm(tmp_path):
+    server = ServerProcess(str(tmp_path / "store")).start()
+    assert server.startup_seconds < 5.0  # ~0.7 s here; bench_server.py measures it against mlflow server
+    answered = httpx.post(f"{server.url}/api/2.0/mlflow/experiments/create", json={"name": "kept"})
+    assert answered.status_code == 200
+    assert server.stop()
+    again = ServerProcess(str(tmp_path / "store")).start()  # the acknowledged write is there after a restart
+    try:
+        found = httpx.get(f"{again.url}/api/2.0/mlflow/experiments/get-by-name", params={"experiment_name": "kept"})
+        assert found.status_code == 200
+    finally:
+        assert again.stop()
+
+
+def test_refuses_a_public_address_without_auth(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "autotrack", "server", "--host", "0.0.0.0",
+                             "--backend-store-uri", str(tmp_path / "s")], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Refusing to listen on 0.0.0.0" in result.stderr and "--insecure-no-auth" in result.stderr
+
+
+def test_fluent_api_logs_through_the_server(on_server, tmp_path):
+    autotrack.set_experiment("team")
+    with autotrack.start_run(run_name="fit") as run:
+        autotrack.log_params({"lr": 0.1, "depth": 4})
+        for step in range(3000):
+            autotrack.log_metric("loss", 1 / (step + 1), step=step)
+        autotrack.set_tag("stage", "dev")
+        autotrack.log_dict({"a": 1}, "config/params.json")
+        (tmp_path / "weights.bin").write_bytes(os.urandom(300_000))
+        autotrack.log_artifact(str(tmp_path / "weights.bin"), "model")
+    read = autotrack.get_run(run.info.run_id)
+    assert read.info.status == "FINISHED"
+    assert read.data.params == {"lr": "0.1", "depth": "4"} and read.data.tags["stage"] == "dev"
+    assert read.data.metrics["loss"] == 1 / 3000
+    history = autotrack.Client().get_metric_history(run.info.run_id, "loss")
+    assert [m.step for m in history] == list(range(3000))
+    # Stored by the server, in its own store folder, not in this process's working directory.
+    server_root = tmp_path / "server-store" / "artifacts"
+    experiment_id = read.info.experiment_id
+    stored = server_root / experiment_id / run.info.run_id / "artifacts"
+    assert (stored / "model" / "weights.bin").read_bytes() == (tmp_path / "weights.bin").read_bytes()
+    client = autotrack.Client()
+    assert [f.path for f in client.list_artifacts(run.info.run_id)] == ["config", "model"]
+    downloaded = client.download_artifacts(run.info.run_id, "", str(tmp_path / "down"))
+    assert open(os.path.join(downloaded, "config", "params.json")).read().strip().startswith("{")
+    frame = autotrack.search_runs(filter_string="params.depth = '4' and metrics.loss < 0.01")
+    assert list(frame["run_id"]) == [run.info.run_id]
+
+
+def test_model_logged_registered_and_loaded_through_the_server(on_server):
+    sklearn = pytest.importorskip("sklearn.linear_model")
+    import numpy as np
+
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10.0)
+    with autotrack.start_run() as run:
+        info = autotrack.sklearn.log_model(sklearn.LinearRegression().fit(X, y), name="model",
+                                           registered_model_name="reg")
+    assert info.registered_model_version == 1
+    autotrack.Client().set_registered_model_alias("reg", "champion", 1)
+    for uri in (f"runs:/{run.info.run_id}/model", "models:/reg/1", "models:/reg@champion"):
+        model = autotrack.pyfunc.load_model(uri)
+        assert np.allclose(model.predict(X), y), uri
+
+
+def test_metrics_survive_a_server_restart(tmp_path, monkeypatch):
+    """Values logged while the server is down are sent once it is back (retries, nothing lost)."""
+    monkeypatch.setenv("AUTOTRACK_CAPTURE", "none")
+    server = ServerProcess(str(tmp_path / "store")).start()
+    autotrack.set_tracking_uri(server.url)
+    client = autotrack.Client()
+    run = client.create_run("0")
+    for step in range(100):
+        client.log_metric(run.info.run_id, "m", step, step=step)
+    client.flush()
+    assert server.stop()
+    for step in range(100, 200):  # buffered while nothing listens
+        client.log_metric(run.info.run_id, "m", step, step=step)
+    restarted = ServerProcess(server.backend, port=server.port)
+    timer = threading.Timer(1.0, restarted.start)
+    timer.start()
+    try:
+        client.flush()  # retries until the restarted server answers
+        assert [m.step for m in client.get_metric_history(run.info.run_id, "m")] == list(range(200))
+        client.set_terminated(run.info.run_id)
+    finally:
+        timer.join()
+        assert restarted.stop()
+
+
+def test_server_that_is_down_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("AUTOTRACK_HTTP_RETRY_SECONDS", "0.5")
+    from conftest import free_port
+
+    autotrack.set_tracking_uri(f"http://127.0.0.1:{free_port()}")
+    start = time.perf_counter()
+    with pytest.raises(ConnectionError, match="did not answer .* Is `autotrack server` running there"):
+        autotrack.Client().search_experiments()
+    assert time.perf_counter() - start < 5
+
+
+def test_bad_server_uri_is_a_clear_error():
+    with pytest.raises(InvalidInput, match="not a server address"):
+        autotrack.Client("http://").search_experiments()
+
+
+def test_cli_commands_read_through_the_server(on_server, tmp_path):
+    with autotrack.start_run(run_name="cli-run") as run:
+        autotrack.log_metric("rmse", 0.25)
+    env = {**os.environ, "AUTOTRACK_TRACKING_URI": on_server.url, "COLUMNS": "200"}
+    listed = subprocess.run([sys.executable, "-m", "autotrack", "runs", "list"], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    assert run.info.run_id in listed.stdout and "cli-run" in listed.stdout
+    shown = subprocess.run([sys.executable, "-m", "autotrack", "--tracking-uri", on_server.url, "runs", "show",
+                            run.info.run_id], capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    assert "rmse" in shown.stdout and "0.25" in shown.stdout
+    experiments = subprocess.run([sys.executable, "-m", "autotrack", "--tracking-uri", on_server.url,
+                                  "experiments", "list"], capture_output=True, text=True, timeout=120)
+    assert experiments.returncode == 0 and "Default" in experiments.stdout
+
+
+def test_sweep_with_local_workers_logs_to_the_server(on_server):
+    def objective(params):
+        autotrack.log_metric("seen", params["x"])
+        return (params["x"] - 1) ** 2
+
+    from autotrack import sweeps
+
+    result = autotrack.sweep(objective, {"x": sweeps.uniform(-2, 2)}, n_trials=4, metric="loss", mode="min",
+                             executor="local", n_jobs=2, seed=0)
+    from autotrack import system_tags
+
+    trials = autotrack.search_runs(filter_string=f"tags.`{system_tags.PARENT_RUN_ID}` = '{result.parent_run_id}'",
+                                   output_format="list")
+    assert len(trials) == 4
+    assert all(t.info.status == "FINISHED" and "seen" in t.data.metrics for t in trials)
+    assert result.best_run_id in {t.info.run_id for t in trials}
