@@ -196,8 +196,13 @@ def log_model(save: Callable[..., Model], name: str, registered_model_name: str 
     from autotrack import fluent
 
     run_id = fluent._run_id()
-    target = fluent._get_client()._repository(run_id).local_path(name)
-    model = save(target, run_id=run_id, artifact_path=name)
+    repository = fluent._get_client()._repository(run_id)
+    if getattr(repository, "is_remote", False):  # a tracking server: save locally, then upload
+        with tempfile.TemporaryDirectory(prefix="autotrack-model-") as staging:
+            model = save(Path(staging) / "model", run_id=run_id, artifact_path=name)
+            repository.log_artifacts(str(Path(staging) / "model"), name)
+    else:
+        model = save(repository.local_path(name), run_id=run_id, artifact_path=name)
     model_uri = f"runs:/{run_id}/{name}"
     version = None
     if registered_model_name is not None:
@@ -256,9 +261,10 @@ def model_local_path(model_uri: str, client: Any = None) -> str:
         if not run_id or not artifact_path:
             raise InvalidInput(f"Model URI '{uri}' must look like runs:/<run_id>/<artifact_path>.")
         repository = client._repository(run_id)
-        local = repository.local_path(artifact_path)
-        if local.is_dir():
-            return str(local)  # local artifacts are read in place
+        if not getattr(repository, "is_remote", False):
+            local = repository.local_path(artifact_path)
+            if local.is_dir():
+                return str(local)  # local artifacts are read in place
         return client.download_artifacts(run_id, artifact_path, tempfile.mkdtemp(prefix="autotrack-model-"))
     if uri.startswith("file://"):
         uri = uri[len("file://"):]
