@@ -167,7 +167,7 @@ def test_a_signal_stops_a_thread_executor_sweep_at_once_and_its_trials_are_kille
     process.send_signal(signum)
     stopped = time.monotonic()
     process.communicate(timeout=30)
-    assert time.monotonic() - stopped < 10  # not the trials' 60 s
+    assert time.monotonic() - stopped < 20  # not the trials' 60 s
     assert process.returncode == (128 + signal.SIGTERM if signum == signal.SIGTERM else -signal.SIGINT)
     trials = children(parent.info.run_id, uri)
     assert autotrack.Client(uri).get_run(parent.info.run_id).info.status == RunStatus.KILLED
@@ -230,7 +230,7 @@ def test_sigterm_reaches_program_trials_which_end_killed(tmp_path):
     process.send_signal(signal.SIGTERM)
     stopped = time.monotonic()
     process.communicate(timeout=30)
-    assert time.monotonic() - stopped < 12 and process.returncode == 128 + signal.SIGTERM
+    assert time.monotonic() - stopped < 20 and process.returncode == 128 + signal.SIGTERM  # the scripts run 60 s
     time.sleep(0.5)
     assert not [pid for pid in pids if _alive(pid)]  # forwarded, not orphaned
     assert client.get_run(parent.info.run_id).info.status == RunStatus.KILLED
