@@ -72,6 +72,11 @@ class Client(RegistryClient):
         """Write buffered metrics now (reads do this on their own)."""
         self._writer.flush()
 
+    def _before_read(self) -> None:
+        """Read-your-writes: this process's buffer, and what ended processes left in their journals."""
+        self._writer.flush()
+        self._writer.recover()
+
     # -- experiments -------------------------------------------------------
     def create_experiment(self, name: str, artifact_location: str | None = None, tags: dict | None = None) -> str:
         return self._store.create_experiment(name, artifact_location, tags)
@@ -130,7 +135,7 @@ class Client(RegistryClient):
         return run
 
     def get_run(self, run_id: str) -> Run:
-        self._writer.flush()
+        self._before_read()
         return self._store.get_run(run_id)
 
     def get_parent_run(self, run_id: str) -> Run | None:
@@ -236,7 +241,7 @@ class Client(RegistryClient):
         self._store.log_batch(run_id, metrics, params, tags)
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
-        self._writer.flush()
+        self._before_read()
         return self._store.get_metric_history(run_id, key)
 
     def search_runs(
@@ -251,7 +256,7 @@ class Client(RegistryClient):
         if isinstance(experiment_ids, (str, int)):
             experiment_ids = [experiment_ids]
         max_results = validation.max_results(max_results, SEARCH_MAX_RESULTS)
-        self._writer.flush()
+        self._before_read()
         runs, token = self._store.search_runs(
             [str(i) for i in experiment_ids], filter_string or "", run_view_type, max_results, order_by, page_token
         )

@@ -14,7 +14,11 @@ disconnected) keep every row for the next attempt.
 
 `multiprocessing` children (fork, forkserver, Pool workers) leave through
 `os._exit`, which skips `atexit`: the writer flushes in multiprocessing's
-own exit finalizers there.
+own exit finalizers there. Whatever kills a process (SIGKILL, OOM, a Pool's
+terminate), what `log` returned from is also in the process's metric
+journal (`autotrack.journal`); the journals of dead processes are written
+into the store when a process opens it, before every read through
+`Client`, and on each tick of the writer thread.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import weakref
 from collections import deque
 from typing import Callable
 
+from autotrack import journal as journals
 from autotrack.exceptions import AutotrackWarning, StoreGone
 from autotrack.store.base import MetricEntry
 
@@ -81,8 +86,10 @@ class BackgroundWriter:
         # Runs known to exist (created, resumed or checked by this process): `Client.log_metric`
         # reads the store once for any other run id, so no metric is buffered for a run that is not there.
         self.known_runs: set[str] = set()
+        self._journal_folder = journals.folder_for(store.db_uri) if journals.enabled() else None
         self._reset()
         _writers.add(self)
+        self.recover()  # what dead processes left behind, now that a process opens the store
 
     def _reset(self) -> None:
         self._pending: deque[MetricEntry] = deque()
@@ -93,16 +100,71 @@ class BackgroundWriter:
         self._failures = 0
         self._gone_warned = False
         self._gone_count = 0
+        self._append_lock = threading.Lock()
+        # None: opened at the first value; False: off (or could not be opened)
+        self._journal: journals.Journal | None | bool = None if self._journal_folder else False
+        self._recover_warned = False
 
     def after_fork(self) -> None:
-        """A forked child starts empty: the parent still owns what it buffered."""
+        """A forked child starts empty: the parent still owns what it buffered, and its journal."""
+        inherited = self._journal
         self._reset()
+        if inherited:
+            inherited.abandon()
 
     def log(self, entry: MetricEntry) -> None:
-        """Buffer (run_id, key, value, timestamp, step); validated by the caller."""
-        self._pending.append(entry)
+        """Buffer (run_id, key, value, timestamp, step), validated by the caller, and journal it."""
+        journal = self._journal
+        if journal:
+            with self._append_lock:  # one order for the journal and the buffer: flushes drain a prefix
+                journal.append(entry)
+                self._pending.append(entry)
+        elif journal is None:
+            self._open_journal()
+            return self.log(entry)
+        else:
+            self._pending.append(entry)
         if self._thread is None:
             self._start()
+
+    def _open_journal(self) -> None:
+        with self._append_lock:
+            if self._journal is not None:
+                return
+            try:
+                self._journal = journals.Journal(self._journal_folder)
+            except OSError as error:
+                self._journal = False
+                warnings.warn(f"autotrack could not open its metric journal in {self._journal_folder}; metrics are "
+                              f"buffered in memory only (a killed process loses up to a second of them): {error}",
+                              AutotrackWarning, stacklevel=3)
+
+    def recover(self) -> None:
+        """Write what dead processes journaled into this store and had not written; a failure retries later."""
+        if not self._journal_folder:
+            return
+        journal = self._journal
+        try:
+            journals.recover(self._journal_folder, self._write_recovered, skip=journal.path if journal else None)
+        except Exception as error:
+            if not self._recover_warned:
+                self._recover_warned = True
+                warnings.warn(f"autotrack could not yet write metrics that ended processes left in "
+                              f"{self._journal_folder}; they are kept and it will retry: {error}",
+                              AutotrackWarning, stacklevel=2)
+
+    def _write_recovered(self, rows) -> None:
+        try:
+            self._write(list(rows), None)
+        except _Unwritten as unwritten:
+            raise unwritten.error from None
+
+    def retire_journal(self) -> None:
+        """At exit: delete the journal if everything in it is in the store, else leave it to be recovered."""
+        with self._append_lock:
+            journal, self._journal = self._journal, (None if self._journal_folder else False)
+            if journal:
+                journal.close(remove=journal.drained == journal.next)
 
     def flush(self, write: Callable[[list[MetricEntry]], None] | None = None) -> None:
         """Write everything logged so far; raises if the store refuses it.
@@ -122,11 +184,22 @@ class BackgroundWriter:
                 self._write(batch, write)
             except _Unwritten as unwritten:
                 if isinstance(unwritten.error, StoreGone):
-                    self._store_gone(unwritten)
+                    self._store_gone(unwritten)  # left in the journal, for a restored store
                     return
+                self._drained(len(batch) - len(unwritten.rows))
                 pending.extendleft(reversed(unwritten.rows))  # keep them for the next attempt
                 raise unwritten.error from None
+            self._drained(len(batch))
             self._failures = 0
+
+    def _drained(self, count: int) -> None:
+        """The oldest `count` buffered values are in the store (or refused by it): so says the journal."""
+        journal = self._journal
+        if journal and count:
+            journal.mark_drained(count)
+            if journal.drained == journal.next:
+                with self._append_lock:
+                    journal.rewind_if_drained()
 
     def _store_gone(self, unwritten: _Unwritten) -> None:
         """The database file is gone or replaced: refuse to write into it, say so once, never raise."""
@@ -213,6 +286,7 @@ class BackgroundWriter:
                 for callback in tick_callbacks:
                     callback()
                 self.flush()
+                self.recover()
                 if self._live and time.monotonic() >= next_beat:
                     next_beat = time.monotonic() + beat_every
                     self._store.heartbeat(list(self._live), self.deadline())
@@ -258,12 +332,18 @@ def _flush_at_multiprocessing_exit() -> None:
 
 
 def flush_all() -> None:
-    """Flush every writer of this process; used at exit and on SIGTERM."""
+    """Flush every writer of this process and retire its journal; used at exit and on SIGTERM."""
     for writer in list(_writers):
         try:
             writer.flush()
         except Exception as error:
-            warnings.warn(f"autotrack could not write buffered metrics: {error}", AutotrackWarning, stacklevel=2)
+            kept = f"; they stay in {writer._journal_folder} and the next process that opens the store writes them" \
+                if writer._journal else ""
+            warnings.warn(f"autotrack could not write buffered metrics{kept}: {error}", AutotrackWarning, stacklevel=2)
+        try:
+            writer.retire_journal()
+        except OSError:
+            pass  # the journal folder went away with the store; nothing left to tidy
 
 
 atexit.register(flush_all)

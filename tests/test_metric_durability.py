@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 import autotrack
-from autotrack.exceptions import AutotrackWarning
+from autotrack.exceptions import AutotrackWarning, InvalidInput
 from autotrack.tracking_uri import store_for
 
 
@@ -21,20 +21,32 @@ def _count_rows(client) -> int:
 
 
 # -- item 1: one bad row never costs another ----------------------------------------------------------------
-def test_rows_the_database_refuses_are_dropped_alone_with_one_warning(client):
-    first, second = client.create_run("0"), client.create_run("0")
+@pytest.mark.parametrize("journal", ["on", "off"])
+def test_rows_the_database_refuses_are_dropped_alone_with_one_warning(tmp_path, monkeypatch, journal):
+    monkeypatch.setenv("AUTOTRACK_METRIC_JOURNAL", "1" if journal == "on" else "0")
+    client = autotrack.Client(str(tmp_path / "store"))
+    first, second, deleted = client.create_run("0"), client.create_run("0"), client.create_run("0")
+    client.delete_run(deleted.info.run_id)
     _, writer = store_for(client.tracking_uri)
+    # Rows that validation at the call stops: the writer must cope on its own too.
+    bad = [("no-such-run", "orphan", 1.0, 1, 0), (deleted.info.run_id, "late", 1.0, 1, 0)]
+    if journal == "off":  # with the journal on, `log` itself refuses what it cannot journal
+        bad.append((first.info.run_id, "bad_step", 1.0, 1, 2**63))
+    else:
+        with pytest.raises(InvalidInput, match="bad_step"):
+            writer.log((first.info.run_id, "bad_step", 1.0, 1, 2**63))
     for step in range(1000):
         client.log_metric(first.info.run_id, "good", step, step=step)
-        if step == 500:  # what validation at the call stops; the writer must cope on its own too
-            writer.log((first.info.run_id, "bad_step", 1.0, 1, 2**63))
-            writer.log(("no-such-run", "orphan", 1.0, 1, 0))
+        if step == 500:
+            for row in bad:
+                writer.log(row)
         client.log_metric(second.info.run_id, "other", step, step=step)
     with pytest.warns(AutotrackWarning) as caught:
         client.flush()
-    [warning] = caught  # one warning, naming both refused rows
+    [warning] = caught  # one warning, naming every refused row
     message = str(warning.message)
-    assert "dropped 2 metric value(s)" in message and "bad_step" in message and "no-such-run" in message
+    assert f"dropped {len(bad)} metric value(s)" in message
+    assert all(row[0] in message and f"'{row[1]}'" in message for row in bad)
     assert len(client.get_metric_history(first.info.run_id, "good")) == 1000
     assert len(client.get_metric_history(second.info.run_id, "other")) == 1000
     assert client.get_metric_history(first.info.run_id, "bad_step") == []
@@ -44,7 +56,7 @@ def test_rows_the_database_refuses_are_dropped_alone_with_one_warning(client):
 def test_a_refused_row_in_the_last_batch_still_ends_the_run(client):
     with autotrack.start_run() as run:
         autotrack.log_metric("good", 1.0)
-        store_for(client.tracking_uri)[1].log((run.info.run_id, "bad", 1.0, 1, -(2**63) - 1))
+        store_for(client.tracking_uri)[1].log(("no-such-run", "bad", 1.0, 1, 0))
         with pytest.warns(AutotrackWarning, match="'bad'"):
             autotrack.end_run()
     finished = client.get_run(run.info.run_id)
@@ -173,3 +185,87 @@ def test_a_database_file_deleted_or_replaced_mid_run_is_never_written_into(tmp_p
         with sqlite3.connect(path) as replacement:  # the new file holds only what was there when it was copied
             keys = replacement.execute("SELECT key, sum(count) FROM metric_chunks GROUP BY key").fetchall()
         assert keys == [("before", 1)]
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_pool_workers_terminated_by_the_pool_keep_their_metrics(tmp_path, method):
+    """`with Pool()` ends with terminate(): SIGTERM to every worker, no exit hook runs; the journal keeps them."""
+    uri = str(tmp_path / "store")
+    client = autotrack.Client(uri)
+    run_id = client.create_run("0").info.run_id
+    with multiprocessing.get_context(method).Pool(2) as pool:
+        keys = pool.starmap(_log_thousand, [(uri, run_id, f"task{i}") for i in range(4)])
+    for key in keys:
+        assert [m.step for m in client.get_metric_history(run_id, key)] == list(range(1000)), key
+
+
+# -- item 3: hard kills lose nothing that log_metric returned from ------------------------------------------
+_LOGGER = """
+import os, sys, time, autotrack
+client = autotrack.Client(os.environ["STORE"])
+run = client.create_run("0")
+print(run.info.run_id, flush=True)
+total = int(sys.argv[1])
+step = 0
+while total < 0 or step < total:
+    client.log_metric(run.info.run_id, "loss", 1.0 / (step + 1), step=step)
+    if step % 1000 == 999:
+        print(step, flush=True)  # every value up to here has been returned from
+    step += 1
+print("done", flush=True)
+if sys.argv[2] == "exit":
+    os._exit(0)
+time.sleep(120)
+"""
+
+
+def _logger(tmp_path, total: int, then: str) -> tuple[subprocess.Popen, str, str]:
+    uri = str(tmp_path / "store")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTRACK_")}
+    child = subprocess.Popen([sys.executable, "-c", _LOGGER, str(total), then], env={**env, "STORE": uri},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return child, uri, child.stdout.readline().strip()
+
+
+def _steps(uri: str, run_id: str) -> list[int]:
+    return [m.step for m in autotrack.Client(uri).get_metric_history(run_id, "loss")]
+
+
+def test_sigkill_right_after_logging_loses_nothing(tmp_path):
+    child, uri, run_id = _logger(tmp_path, 20_000, "sleep")
+    while child.stdout.readline().strip() != "done":
+        pass
+    child.kill()  # well within the writer's one-second flush interval
+    child.wait(30)
+    steps = _steps(uri, run_id)  # this read writes the dead process's journal into the store
+    assert sorted(set(steps)) == list(range(20_000))
+    assert len(steps) - 20_000 <= 1000, "duplicates only from a flush cut between its commit and its mark"
+    assert os.listdir(str(tmp_path / "store" / "autotrack.db-metric-journal")) == []
+
+
+def test_sigkill_in_the_middle_of_logging_loses_nothing_returned_from(tmp_path):
+    child, uri, run_id = _logger(tmp_path, -1, "sleep")
+    for _ in range(30):  # ~30,000 values, across several background flushes
+        acknowledged = int(child.stdout.readline())
+    child.kill()
+    child.wait(30)
+    steps = sorted(set(_steps(uri, run_id)))
+    assert steps[: acknowledged + 1] == list(range(acknowledged + 1))
+    assert steps == list(range(len(steps)))  # a prefix: no holes, nothing torn into garbage
+
+
+def test_os_exit_outside_multiprocessing_loses_nothing(tmp_path):
+    child, uri, run_id = _logger(tmp_path, 5000, "exit")
+    child.communicate(timeout=60)
+    assert child.returncode == 0
+    assert _steps(uri, run_id) == list(range(5000))
+
+
+def test_a_normal_exit_leaves_no_journal_behind(tmp_path):
+    uri = str(tmp_path / "store")
+    script = "import autotrack, os\nc = autotrack.Client(os.environ['STORE'])\nr = c.create_run('0')\n" \
+             "for s in range(100): c.log_metric(r.info.run_id, 'm', s, step=s)\n"
+    done = subprocess.run([sys.executable, "-c", script], env={**os.environ, "STORE": uri}, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert os.listdir(str(tmp_path / "store" / "autotrack.db-metric-journal")) == []
