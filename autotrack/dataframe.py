@@ -6,7 +6,7 @@ from typing import Sequence
 
 from autotrack.entities import Run
 
-__all__ = ["runs_to_dataframe"]
+__all__ = ["columns_to_dataframe", "runs_to_dataframe"]
 
 
 def runs_to_dataframe(runs: Sequence[Run]):
@@ -30,3 +30,17 @@ def runs_to_dataframe(runs: Sequence[Run]):
             part = part.astype(object).where(part.notna(), None)
         parts.append(part.reindex(sorted(part.columns), axis=1).add_prefix(f"{prefix}."))
     return pd.concat(parts, axis=1)
+
+
+def columns_to_dataframe(columns: dict):
+    """The same frame from a store's columns (`SqlStore.search_runs_columns`): no per-run objects."""
+    import pandas as pd
+
+    data = {}
+    for name, values in columns.items():
+        if name in ("start_time", "end_time"):
+            values = pd.to_datetime(values, unit="ms", utc=True)
+        elif name.startswith(("params.", "tags.")):
+            values = pd.Series(values, dtype=object, copy=False)  # strings with None holes, as MLflow's
+        data[name] = values
+    return pd.DataFrame(data, copy=False)
