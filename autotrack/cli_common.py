@@ -58,6 +58,9 @@ def _number(value: float) -> str:
 
 
 def _client(ctx: click.Context):
+    """A client of the store named by --tracking-uri; commands that only read refuse to create one."""
     from autotrack.client import Client
+    from autotrack.tracking_uri import get_tracking_uri, require_existing_store
 
+    require_existing_store(ctx.obj or get_tracking_uri())
     return Client(ctx.obj)

@@ -15,13 +15,14 @@ from __future__ import annotations
 import os
 import threading
 
-from autotrack.exceptions import InvalidInput
+from autotrack.exceptions import InvalidInput, StoreUnusable
 
 __all__ = [
     "DEFAULT_TRACKING_URI",
     "TRACKING_URI_ENV",
     "absolute_uri",
     "get_tracking_uri",
+    "require_existing_store",
     "resolve_store_location",
     "set_tracking_uri",
     "store_for",
@@ -59,7 +60,7 @@ def resolve_store_location(uri: str) -> tuple[str, str]:
                 "(an in-memory database would vanish between connections)."
             )
         path = os.path.abspath(path)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        _make_folder(os.path.dirname(path), uri)
         return f"sqlite:///{path}", os.path.abspath(artifact_root or os.path.join(os.path.dirname(path), "autotrack-artifacts"))
     if uri.startswith(("postgresql:", "postgresql+", "postgres:")):
         return uri, os.path.abspath(artifact_root or "autotrack-artifacts")
@@ -71,10 +72,52 @@ def resolve_store_location(uri: str) -> tuple[str, str]:
             "sqlite:///path.db or postgresql://user@host/db."
         )
     folder = os.path.abspath(uri)
-    os.makedirs(folder, exist_ok=True)
+    if os.path.isfile(folder):
+        hint = f" It is a SQLite database: use sqlite:///{folder}" if _is_sqlite(folder) else ""
+        raise StoreUnusable(f"{folder} is a file, not a store folder: a tracking URI that is a path names a folder "
+                            f"holding autotrack.db and artifacts/.{hint}")
+    _make_folder(folder, uri)
     return f"sqlite:///{os.path.join(folder, 'autotrack.db')}", os.path.abspath(
         artifact_root or os.path.join(folder, "artifacts")
     )
+
+
+def _make_folder(folder: str, uri: str) -> None:
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:  # a file in the way, no permission, a read-only file system
+        raise StoreUnusable(f"Tracking URI '{uri}': the folder {folder} cannot be created "
+                            f"({error.strerror}: {error.filename}).") from None
+
+
+def _is_sqlite(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def require_existing_store(uri: str) -> None:
+    """Raise `StoreUnusable` when a path or sqlite:/// URI names no store: commands that only read create none.
+
+    A mistyped `--tracking-uri` would otherwise become a new empty store and an empty table."""
+    if uri.startswith("file://"):
+        uri = uri[len("file://"):]
+    if uri.startswith("sqlite:///"):
+        path = os.path.abspath(uri[len("sqlite:///"):])
+        if not os.path.exists(path):
+            raise StoreUnusable(f"No store at {path}: the database file does not exist. Check the tracking URI "
+                                "(--tracking-uri or $AUTOTRACK_TRACKING_URI); logging to it creates it.")
+        return
+    if "://" in uri or uri.startswith(("sqlite:", "postgres")):
+        return  # a database server or tracking server: it answers for itself
+    folder = os.path.abspath(uri)
+    if os.path.isfile(folder) or os.path.exists(os.path.join(folder, "autotrack.db")):
+        return  # a file in the way is said by resolve_store_location
+    what = "the folder holds no autotrack.db" if os.path.isdir(folder) else "the folder does not exist"
+    raise StoreUnusable(f"No store at {folder}: {what}. Check the tracking URI (--tracking-uri or "
+                        "$AUTOTRACK_TRACKING_URI); logging to it creates it.")
 
 
 def absolute_uri(uri: str) -> str:

@@ -33,8 +33,8 @@ from autotrack.entities import (
     ViewType,
 )
 from autotrack import system_tags
-from autotrack.exceptions import InvalidInput, NotFound, StoreGone
-from autotrack.store import metric_chunks
+from autotrack.exceptions import InvalidInput, NotFound, StoreGone, StoreUnusable
+from autotrack.store import metric_chunks, sqlite_file
 from autotrack.store import schema as t
 from autotrack.store.base import MetricEntry
 from autotrack.store.ids import new_run_id
@@ -75,7 +75,9 @@ class SqlStore(SqlRegistry):
     def __init__(self, db_uri: str, artifact_root: str):
         self.db_uri = db_uri
         self.artifact_root = artifact_root
-        self._engine = _create_engine(db_uri)
+        # A file this process may not write is opened read-only: reads work, writes say why they cannot.
+        self._read_only = db_uri.startswith("sqlite") and not sqlite_file.inspect(sa.engine.make_url(db_uri).database)
+        self._engine = _create_engine(db_uri, self._read_only)
         self._local = threading.local()
         # Runs this process created and has not deleted: logging to them skips the existence check.
         self._known_active: set[str] = set()
@@ -94,6 +96,9 @@ class SqlStore(SqlRegistry):
         Holding one read and one write connection per thread skips the pool
         checkout on every call: a transaction costs ~20 us instead of ~70 us.
         """
+        if write and self._read_only:
+            raise StoreUnusable(f"The store {self._location()} is read-only for this process: reading works, "
+                                "writing needs write permission on the file and its folder. Nothing was written.")
         local = self._local
         conn = getattr(local, "write" if write else "read", None)
         if conn is None:
@@ -126,16 +131,35 @@ class SqlStore(SqlRegistry):
         self._local = threading.local()
         self._engine.dispose(close=False)
 
+    def _location(self) -> str:
+        """The database as messages name it: a file's path, a server's URL without its password."""
+        url = self._engine.url
+        return url.database if self._dialect == "sqlite" else url.render_as_string(hide_password=True)
+
     def _schema_version(self) -> str | None:
+        """The Alembic revision, None for a new database; a database that cannot be read raises StoreUnusable."""
         try:
             with self._engine.connect() as conn:
                 return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-        except sa.exc.DBAPIError:
-            return None
+        except sa.exc.DBAPIError as error:
+            if "alembic_version" in str(error.orig):  # no such table / relation does not exist: a new database
+                return None
+            raise sqlite_file.unusable(self._location(), error) from None
 
     def _ensure_schema(self) -> None:
-        if self._schema_version() == t.HEAD_REVISION:
+        version = self._schema_version()
+        if version == t.HEAD_REVISION:
             return
+        if self._read_only:
+            raise StoreUnusable(f"The store {self._location()} is read-only for this process and its schema "
+                                f"({version or 'none'}) needs an upgrade to {t.HEAD_REVISION}: open it once with "
+                                "write access.")
+        try:
+            self._migrate()
+        except sa.exc.DBAPIError as error:
+            raise sqlite_file.unusable(self._location(), error) from None
+
+    def _migrate(self) -> None:
         with self._schema_lock():
             version = self._schema_version()
             if version == t.HEAD_REVISION:
@@ -729,9 +753,12 @@ def _dialect_insert(dialect: str):
     return insert
 
 
-def _create_engine(db_uri: str) -> sa.Engine:
+def _create_engine(db_uri: str, read_only: bool = False) -> sa.Engine:
     if db_uri.startswith("sqlite"):
-        engine = sa.create_engine(db_uri, connect_args={"timeout": 60, "check_same_thread": False})
+        # read-only: the same URL (so `engine.url` names the file), connections made by sqlite_file
+        creator = sqlite_file.read_only_connector(sa.engine.make_url(db_uri).database) if read_only else None
+        engine = sa.create_engine(db_uri, connect_args={"timeout": 60, "check_same_thread": False},
+                                  **({"creator": creator} if creator else {}))
 
         @event.listens_for(engine, "connect")
         def _configure(dbapi_connection, _record) -> None:
