@@ -33,8 +33,10 @@ def _lightgbm():
 
 # -- the model flavor -----------------------------------------------------
 def save_model(lgb_model: Any, path: str | os.PathLike, *, signature=None, input_example=None,
-               pip_requirements=None, run_id: str | None = None, artifact_path: str | None = None) -> models.Model:
-    """A Booster, or a scikit-learn API model (its booster is saved, its class recorded)."""
+               **options: Any) -> models.Model:
+    """A Booster, or a scikit-learn API model (its booster is saved, its class recorded).
+
+    `options` are MLflow's: pip_requirements, extra_pip_requirements, conda_env, code_paths, metadata."""
     lightgbm = _lightgbm()
     booster = lgb_model.booster_ if hasattr(lgb_model, "booster_") else lgb_model
 
@@ -44,11 +46,10 @@ def save_model(lgb_model: Any, path: str | os.PathLike, *, signature=None, input
                 "lgb_version": lightgbm.__version__}
 
     return models.save_model(path, write, FLAVOR, ["lightgbm", "numpy", "scipy"], signature=signature,
-                             input_example=input_example, pip_requirements=pip_requirements,
-                             pyfunc_loader=__name__, run_id=run_id, artifact_path=artifact_path)
+                             input_example=input_example, pyfunc_loader=__name__, **options)
 
 
-log_model = models.flavor_logger(save_model)
+log_model = models.flavor_logger(save_model, "lgb_model")
 
 
 def load_model(model_uri: str) -> Any:

@@ -50,25 +50,35 @@ def _torch():
 
 
 # -- the model flavor -----------------------------------------------------
-def save_model(module: Any, path: str | os.PathLike, *, signature=None, input_example=None,
-               pip_requirements=None, run_id: str | None = None, artifact_path: str | None = None) -> models.Model:
-    """The whole module (`model.pth`) and its weights alone (`state_dict.pth`, loadable without pickle)."""
+def save_model(pytorch_model: Any, path: str | os.PathLike, *, signature=None, input_example=None,
+               serialization_format: str | None = None, **options: Any) -> models.Model:
+    """The whole module (`model.pth`) and its weights alone (`state_dict.pth`, loadable without pickle).
+
+    A TorchScript module (`torch.jit.script`/`trace`) is written with `torch.jit.save` (no pickled Python
+    code, so it loads without trust). `options` are MLflow's: pip_requirements, extra_pip_requirements,
+    conda_env, code_paths, metadata."""
     torch = _torch()
+    if serialization_format not in (None, "pickle"):
+        raise InvalidInput(f"serialization_format={serialization_format!r}: autotrack saves PyTorch models with "
+                           "torch.save ('pickle', the default) or, for TorchScript modules, torch.jit.save.")
+    scripted = isinstance(pytorch_model, torch.jit.ScriptModule)
 
     def write(folder: Path) -> dict:
-        torch.save(module, folder / MODEL_FILE)
-        torch.save(module.state_dict(), folder / STATE_DICT_FILE)
-        return {"model_data": MODEL_FILE, "model_path": MODEL_FILE, "state_dict": STATE_DICT_FILE,
-                "pickle_signature": sign_pickle(folder / MODEL_FILE),
-                "model_class": f"{type(module).__module__}.{type(module).__qualname__}",
-                "pytorch_version": str(torch.__version__)}
+        config = {"model_data": MODEL_FILE, "model_path": MODEL_FILE, "state_dict": STATE_DICT_FILE,
+                  "model_class": f"{type(pytorch_model).__module__}.{type(pytorch_model).__qualname__}",
+                  "pytorch_version": str(torch.__version__)}
+        torch.save(pytorch_model.state_dict(), folder / STATE_DICT_FILE)
+        if scripted:
+            torch.jit.save(pytorch_model, str(folder / MODEL_FILE))
+            return {**config, "serialization_format": "torchscript"}
+        torch.save(pytorch_model, folder / MODEL_FILE)
+        return {**config, "serialization_format": "pickle", "pickle_signature": sign_pickle(folder / MODEL_FILE)}
 
     return models.save_model(path, write, FLAVOR, ["torch", "numpy"], signature=signature,
-                             input_example=input_example, pip_requirements=pip_requirements,
-                             pyfunc_loader=__name__, run_id=run_id, artifact_path=artifact_path)
+                             input_example=input_example, pyfunc_loader=__name__, **options)
 
 
-log_model = models.flavor_logger(save_model)
+log_model = models.flavor_logger(save_model, "pytorch_model")
 
 
 def load_model(model_uri: str, map_location: Any = None, trust_pickle: bool = False) -> Any:
@@ -77,6 +87,8 @@ def load_model(model_uri: str, map_location: Any = None, trust_pickle: bool = Fa
     torch = _torch()
     path, config = models.flavor_files(model_uri, FLAVOR)
     file = path / config["model_data"]
+    if config.get("serialization_format") == "torchscript":  # TorchScript code, no pickled Python: nothing to trust
+        return torch.jit.load(str(file), map_location=map_location)
     check_pickle(file, config.get("pickle_signature"), model_uri, trust_pickle)
     return torch.load(file, map_location=map_location, weights_only=False)
 

@@ -68,31 +68,48 @@ def _write_skops(sk_model: Any, folder: Path) -> list[str] | None:
     return None
 
 
-def save_model(sk_model: Any, path: str | os.PathLike, *, signature=None, input_example=None,
-               pip_requirements=None, run_id: str | None = None, artifact_path: str | None = None) -> models.Model:
-    """skops format when it can load the model back (types limited to sklearn, numpy, scipy), else pickle."""
+SERIALIZATION_FORMATS = ("skops", "pickle", "cloudpickle")
+
+
+def save_model(sk_model: Any, path: str | os.PathLike, *, serialization_format: str | None = None,
+               signature=None, input_example=None, **options: Any) -> models.Model:
+    """skops format when it can load the model back (types limited to sklearn, numpy, scipy), else pickle.
+
+    `serialization_format="pickle"` or `"cloudpickle"` (MLflow's default) pickles on purpose (signed, see
+    `autotrack.models.trust`); `options` are MLflow's: pip_requirements, extra_pip_requirements, conda_env,
+    code_paths, metadata."""
     sklearn = _sklearn()
+    if serialization_format not in (None, *SERIALIZATION_FORMATS):
+        raise InvalidInput(f"serialization_format={serialization_format!r}: use one of "
+                           f"{', '.join(SERIALIZATION_FORMATS)} (default: skops when the model allows it).")
 
     def write(folder: Path) -> dict:
         config = {"sklearn_version": sklearn.__version__}
-        types = _write_skops(sk_model, folder)
-        if types is not None:
-            return {**config, "model_path": SKOPS_FILE, "skops_model": SKOPS_FILE, "trusted_types": types,
-                    "serialization_format": "skops"}
-        warnings.warn(
-            f"autotrack: {type(sk_model).__name__} cannot be saved with skops, so it is pickled; loading a pickle "
-            "runs whatever code it contains, so load it only from a store you trust.", AutotrackWarning, stacklevel=3)
+        if serialization_format in (None, "skops"):
+            types = _write_skops(sk_model, folder)
+            if types is not None:
+                return {**config, "model_path": SKOPS_FILE, "skops_model": SKOPS_FILE, "trusted_types": types,
+                        "serialization_format": "skops"}
+            if serialization_format == "skops":
+                raise InvalidInput(f"{type(sk_model).__name__} cannot be saved with skops (it holds types other than "
+                                   "scikit-learn, numpy and scipy ones): use serialization_format='cloudpickle'.")
+            warnings.warn(
+                f"autotrack: {type(sk_model).__name__} cannot be saved with skops, so it is pickled; loading a pickle "
+                "runs whatever code it contains, so load it only from a store you trust.", AutotrackWarning,
+                stacklevel=4)
+        pickler = require("cloudpickle", "sklearn", "serialization_format='cloudpickle'") \
+            if serialization_format == "cloudpickle" else pickle
         with open(folder / MODEL_FILE, "wb") as handle:
-            pickle.dump(sk_model, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        return {**config, "model_path": MODEL_FILE, "pickled_model": MODEL_FILE, "serialization_format": "pickle",
+            pickler.dump(sk_model, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        return {**config, "model_path": MODEL_FILE, "pickled_model": MODEL_FILE,
+                "serialization_format": serialization_format or "pickle",
                 "pickle_signature": sign_pickle(folder / MODEL_FILE)}
 
     return models.save_model(path, write, FLAVOR, ["scikit-learn", "numpy", "scipy", "skops"], signature=signature,
-                             input_example=input_example, pip_requirements=pip_requirements,
-                             pyfunc_loader=__name__, run_id=run_id, artifact_path=artifact_path)
+                             input_example=input_example, pyfunc_loader=__name__, **options)
 
 
-log_model = models.flavor_logger(save_model)
+log_model = models.flavor_logger(save_model, "sk_model")
 
 
 def load_model(model_uri: str, trust_pickle: bool = False) -> Any:

@@ -33,21 +33,26 @@ def _xgboost():
 
 # -- the model flavor -----------------------------------------------------
 def save_model(xgb_model: Any, path: str | os.PathLike, *, signature=None, input_example=None,
-               pip_requirements=None, run_id: str | None = None, artifact_path: str | None = None) -> models.Model:
-    """A Booster or a scikit-learn API model, saved with its own `save_model` (UBJSON)."""
+               model_format: str = "ubj", **options: Any) -> models.Model:
+    """A Booster or a scikit-learn API model, saved with its own `save_model` (UBJSON).
+
+    `options` are MLflow's: pip_requirements, extra_pip_requirements, conda_env, code_paths, metadata."""
+    if model_format not in ("ubj", "json"):
+        raise InvalidInput(f"model_format={model_format!r}: use 'ubj' (the default, XGBoost's binary JSON) or 'json'; "
+                           "XGBoost's old binary format is deprecated by XGBoost itself.")
+    file = f"model.{model_format}"
     xgboost = _xgboost()
 
     def write(folder: Path) -> dict:
-        xgb_model.save_model(str(folder / MODEL_FILE))
-        return {"data": MODEL_FILE, "model_path": MODEL_FILE, "model_class": f"{type(xgb_model).__module__}.{type(xgb_model).__name__}",
-                "model_format": "ubj", "xgb_version": xgboost.__version__}
+        xgb_model.save_model(str(folder / file))
+        return {"data": file, "model_path": file, "model_class": f"{type(xgb_model).__module__}.{type(xgb_model).__name__}",
+                "model_format": model_format, "xgb_version": xgboost.__version__}
 
     return models.save_model(path, write, FLAVOR, ["xgboost", "numpy", "scipy"], signature=signature,
-                             input_example=input_example, pip_requirements=pip_requirements,
-                             pyfunc_loader=__name__, run_id=run_id, artifact_path=artifact_path)
+                             input_example=input_example, pyfunc_loader=__name__, **options)
 
 
-log_model = models.flavor_logger(save_model)
+log_model = models.flavor_logger(save_model, "xgb_model")
 
 
 def load_model(model_uri: str) -> Any:

@@ -15,6 +15,7 @@ import functools
 import json
 import os
 import platform
+import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -23,9 +24,11 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from autotrack.exceptions import InvalidInput, NotFound
+from autotrack.models import environment
 from autotrack.models.signature import ModelSignature, infer_signature
 
 __all__ = [
+    "MalformedModel",
     "Model",
     "ModelInfo",
     "flavor_files",
@@ -37,7 +40,13 @@ __all__ = [
 ]
 
 MLMODEL = "MLmodel"
+_RESAVE = "re-save the model with save_model/log_model, or repair the file"
 INPUT_EXAMPLE = "input_example.json"
+SERVING_INPUT_EXAMPLE = "serving_input_example.json"  # the example as a request body for `models serve`
+
+
+class MalformedModel(InvalidInput):
+    """An `MLmodel` file that cannot be read as one; the message names the file and what is wrong."""
 
 
 @dataclass
@@ -49,6 +58,7 @@ class Model:
     run_id: str | None = None
     signature: ModelSignature | None = None
     saved_input_example_info: dict | None = None
+    metadata: dict | None = None  # the user's own (MLflow's `metadata=`)
     model_uuid: str = field(default_factory=lambda: uuid.uuid4().hex)
     utc_time_created: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f"))
 
@@ -67,6 +77,8 @@ class Model:
             out["signature"] = self.signature.to_dict()
         if self.saved_input_example_info is not None:
             out["saved_input_example_info"] = self.saved_input_example_info
+        if self.metadata is not None:
+            out["metadata"] = self.metadata
         return out
 
     def save(self, path: str | os.PathLike) -> None:
@@ -76,19 +88,23 @@ class Model:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Model":
-        import yaml
-
         file = Path(path, MLMODEL) if Path(path).is_dir() else Path(path)
         if not file.is_file():
             raise NotFound(f"No {MLMODEL} file in '{path}': is it a model directory written by log_model/save_model?")
-        data = yaml.safe_load(file.read_text())
+        data = _read_mlmodel(file)
         signature = data.get("signature")
+        try:
+            signature = ModelSignature.from_dict(signature) if signature else None
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise MalformedModel(f"{file}: its signature cannot be read ({type(error).__name__}: {error}); "
+                                 f"{_RESAVE}.") from None
         return cls(
-            flavors=data.get("flavors", {}),
+            flavors=data["flavors"],
             artifact_path=data.get("artifact_path"),
             run_id=data.get("run_id"),
-            signature=ModelSignature.from_dict(signature) if signature else None,
+            signature=signature,
             saved_input_example_info=data.get("saved_input_example_info"),
+            metadata=data.get("metadata"),
             model_uuid=data.get("model_uuid", ""),
             utc_time_created=data.get("utc_time_created", ""),
         )
@@ -100,6 +116,32 @@ class Model:
                 "load it with the matching flavor, or with autotrack.pyfunc."
             )
         return self.flavors[name]
+
+
+def _read_mlmodel(file: Path) -> dict:
+    """An MLmodel file's mapping, checked as far as every loader relies on it (flavors of settings)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise MalformedModel(f"{file} cannot be read ({error.strerror}).") from None
+    except UnicodeDecodeError:
+        raise MalformedModel(f"{file} is not text (an {MLMODEL} file is YAML): {_RESAVE}.") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise MalformedModel(f"{file} is not valid YAML{where} ({problem}): {_RESAVE}.") from None
+    if not isinstance(data, dict):
+        raise MalformedModel(f"{file} holds {type(data).__name__ if data is not None else 'nothing'}, not the "
+                             f"mapping of an {MLMODEL} file (flavors, signature, ...): {_RESAVE}.")
+    flavors = data.get("flavors")
+    if not isinstance(flavors, dict) or not flavors or not all(isinstance(v, dict) for v in flavors.values()):
+        shown = repr(flavors)[:80]
+        raise MalformedModel(f"{file}: 'flavors' must map each flavor's name to its settings, found {shown}: "
+                             f"{_RESAVE}.")
+    return data
 
 
 @dataclass(frozen=True)
@@ -132,14 +174,24 @@ def _write_input_example(path: Path, example: Any) -> dict:
     import numpy as np
     import pandas as pd
 
+    if hasattr(example, "tocsr") and hasattr(example, "toarray"):  # scipy sparse: written as the dense rows
+        example = example.toarray()
+    if isinstance(example, dict) and not all(isinstance(v, (list, tuple, np.ndarray)) for v in example.values()):
+        example = pd.DataFrame([example])  # one row given as {column: value}
+    elif isinstance(example, (dict, list)) and not isinstance(example, np.ndarray):
+        example = pd.DataFrame(example) if isinstance(example, dict) or (example and isinstance(example[0], dict)) \
+            else np.asarray(example)
     if isinstance(example, pd.DataFrame):
         payload = json.loads(example.to_json(orient="split", index=False))
+        serving = {"dataframe_split": payload}
         info = {"artifact_path": INPUT_EXAMPLE, "type": "dataframe", "pandas_orient": "split"}
     else:
         payload = {"inputs": np.asarray(example).tolist()}
+        serving = payload
         info = {"artifact_path": INPUT_EXAMPLE, "type": "ndarray", "format": "tf-serving"}
     (path / INPUT_EXAMPLE).write_text(json.dumps(payload))
-    return info
+    (path / SERVING_INPUT_EXAMPLE).write_text(json.dumps(serving, indent=2))
+    return {**info, "serving_input_path": SERVING_INPUT_EXAMPLE}
 
 
 def save_model(
@@ -150,18 +202,39 @@ def save_model(
     *,
     signature: ModelSignature | None = None,
     input_example: Any = None,
-    pip_requirements: Sequence[str] | None = None,
+    pip_requirements: environment.Requirements = None,
+    extra_pip_requirements: environment.Requirements = None,
+    conda_env: Any = None,
+    code_paths: Sequence[str | os.PathLike] | None = None,
+    metadata: dict | None = None,
     pyfunc_loader: str | None = None,
     run_id: str | None = None,
     artifact_path: str | None = None,
 ) -> Model:
-    """Write a model directory; `write_model(dir)` writes the model file and returns the flavor's config."""
+    """Write a model directory; `write_model(dir)` writes the model file and returns the flavor's config.
+
+    The environment (requirements.txt, conda.yaml, ...) and `code/` are written as MLflow writes them
+    (`autotrack.models.environment`)."""
     target = Path(path)
     if target.exists() and any(target.iterdir()):
         raise InvalidInput(f"'{path}' already exists and is not empty: save the model to a new folder.")
     target.mkdir(parents=True, exist_ok=True)
-    flavor_config = write_model(target)
-    model = Model(artifact_path=artifact_path, run_id=run_id, signature=signature)
+    try:
+        code = environment.copy_code_paths(target, code_paths)
+        model = _write_model(target, write_model(target), flavor_name, code, signature, input_example, metadata,
+                             pyfunc_loader, run_id, artifact_path)
+        environment.write_environment(target, requirements, pip_requirements, extra_pip_requirements, conda_env)
+        model.save(target)
+        return model
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)  # never leave half a model (a broken model file) behind
+        raise
+
+
+def _write_model(target: Path, flavor_config: dict, flavor_name: str, code: str | None, signature, input_example,
+                 metadata, pyfunc_loader, run_id, artifact_path) -> Model:
+    """The `MLmodel` contents (and the input example files) for a flavor's freshly written model file."""
+    model = Model(artifact_path=artifact_path, run_id=run_id, signature=signature, metadata=metadata)
     if input_example is not None:
         model.saved_input_example_info = _write_input_example(target, input_example)
         if signature is None:
@@ -171,17 +244,13 @@ def save_model(
             "loader_module": pyfunc_loader,
             "model_path": flavor_config.get("model_path"),
             "python_version": platform.python_version(),
-            "env": {"virtualenv": "python_env.yaml"},
+            "env": {"conda": environment.CONDA, "virtualenv": environment.PYTHON_ENV},
+            **({"code": code} if code else {}),
         }
-    model.flavors[flavor_name] = flavor_config
-    pins = list(pip_requirements) if pip_requirements is not None else pinned_requirements(requirements)
-    (target / "requirements.txt").write_text("\n".join(pins) + "\n")
-    (target / "python_env.yaml").write_text(
-        f"python: {platform.python_version()}\nbuild_dependencies:\n"
-        + "".join(f"  - {p}\n" for p in pinned_requirements(["pip", "setuptools", "wheel"]))
-        + "dependencies:\n  - -r requirements.txt\n"
-    )
-    model.save(target)
+    if flavor_name == "python_function":  # a custom Python model: its keys go into the pyfunc flavor itself
+        model.flavors["python_function"].update(flavor_config)
+    else:
+        model.flavors[flavor_name] = {**flavor_config, **({"code": code} if code else {})}
     return model
 
 
@@ -219,22 +288,32 @@ def log_model(save: Callable[..., Model], name: str, registered_model_name: str 
     )
 
 
-def flavor_logger(save: Callable[..., Model]) -> Callable[..., ModelInfo]:
-    """A flavor's `log_model(model, artifact_path, ...)`, built from its `save_model`."""
+_MISSING = object()
 
-    def log_flavor_model(model: Any, artifact_path: str = "model", *, signature=None, input_example=None,
-                         registered_model_name=None, pip_requirements=None, name=None) -> ModelInfo:
-        return log_model(
-            lambda path, **kw: save(model, path, signature=signature, input_example=input_example,
-                                    pip_requirements=pip_requirements, **kw),
-            name or artifact_path,
-            registered_model_name,
-        )
+
+def flavor_logger(save: Callable[..., Model], model_arg: str) -> Callable[..., ModelInfo]:
+    """A flavor's `log_model`, built from its `save_model`: the model comes first or as MLflow's keyword
+    (`sk_model=`, `xgb_model=`, ...); every other keyword of `save_model` is passed on."""
+
+    def log_flavor_model(model: Any = _MISSING, artifact_path: str | None = None, *, name: str | None = None,
+                         registered_model_name: str | None = None, await_registration_for: Any = None,
+                         **options: Any) -> ModelInfo:
+        if model is _MISSING:
+            model = options.pop(model_arg, _MISSING)
+        elif model_arg in options:
+            raise InvalidInput(f"log_model got the model twice: first and as {model_arg}=; pass it once.")
+        if model is _MISSING:
+            raise InvalidInput(f"log_model needs the model: log_model({model_arg}=model, name='model').")
+        if artifact_path is not None and name is not None and artifact_path != name:
+            raise InvalidInput(f"log_model got artifact_path={artifact_path!r} and name={name!r}: they are the same "
+                               "thing (MLflow 3 calls it name); pass one.")
+        return log_model(lambda path, **kw: save(model, path, **options, **kw), name or artifact_path or "model",
+                         registered_model_name)
 
     log_flavor_model.__name__ = log_flavor_model.__qualname__ = "log_model"
     log_flavor_model.__doc__ = (
-        "Save the model into the active run's artifacts at `artifact_path` (MLflow 3 calls it `name`) and, with "
-        "`registered_model_name`, register it; returns ModelInfo."
+        f"Save `{model_arg}` into the active run's artifacts at `name` (or `artifact_path`, its older name) and, "
+        "with `registered_model_name`, register it; other keywords are those of save_model. Returns ModelInfo."
     )
     return log_flavor_model
 
@@ -242,7 +321,9 @@ def flavor_logger(save: Callable[..., Model]) -> Callable[..., ModelInfo]:
 def flavor_files(model_uri: str, flavor: str) -> tuple[Path, dict]:
     """(the model's local folder, its flavor config) for a model URI; a clear error if the flavor is absent."""
     path = model_local_path(model_uri)
-    return Path(path), Model.load(path).flavor(flavor, model_uri)
+    config = Model.load(path).flavor(flavor, model_uri)
+    environment.add_code_to_path(path, config.get("code"))  # the model's code_paths, importable before loading
+    return Path(path), config
 
 
 def model_local_path(model_uri: str, client: Any = None) -> str:

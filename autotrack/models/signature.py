@@ -59,6 +59,8 @@ def _schema(data: Any) -> Schema:
         return Schema([ColSpec(_column_type(np.asarray(v).dtype, np.asarray(v)), str(k)) for k, v in data.items()])
     if hasattr(data, "detach") and hasattr(data, "numpy"):  # a torch tensor
         data = data.detach().cpu().numpy()
+    if hasattr(data, "tocsr") and hasattr(data, "dtype"):  # a scipy sparse matrix or array: a tensor, as in MLflow
+        return Schema([TensorSpec(np.dtype(data.dtype).name, (-1, *data.shape[1:]))])
     array = np.asarray(data)
     if array.dtype.kind == "O":
         raise InvalidInput("Cannot infer a tensor schema for an object array: pass a DataFrame or a numeric array.")
