@@ -244,6 +244,17 @@ class Client(RegistryClient):
         self._before_read()
         return self._store.get_metric_history(run_id, key)
 
+    def get_metric_history_arrays(self, run_id: str, key: str):
+        """The history as numpy arrays (`.steps`, `.timestamps`, `.values`, `.to_pandas()`): 1M points in
+        ~24 MB instead of ~250 MB of Metric objects. Stores without a columnar read build it from Metrics."""
+        self._before_read()
+        read = getattr(self._store, "get_metric_history_arrays", None)
+        if read is not None:
+            return read(run_id, key)
+        from autotrack.store.metric_arrays import from_metrics
+
+        return from_metrics(key, self._store.get_metric_history(run_id, key))
+
     def search_runs(
         self,
         experiment_ids: Sequence[str] | str,
