@@ -77,7 +77,7 @@ class InlineExecutor:
 
 
 class ThreadExecutor:
-    """Trials in daemon threads, one per running trial.
+    """Trials on up to `n_jobs` daemon threads, reused from trial to trial.
 
     A thread cannot be stopped from outside, so `cancel()` makes each running trial record nothing
     more (its run keeps the KILLED state the sweep writes), forwards SIGTERM to program trials and
@@ -85,7 +85,8 @@ class ThreadExecutor:
     objective never holds the process up at exit (a thread pool's workers are joined at exit: a
     SIGTERM'd sweep stayed alive until its trials finished, and they were then marked FINISHED).
     A trial past `trial_timeout` is cancelled the same way and failed, so its thread's late end
-    cannot turn the FAILED run back into FINISHED.
+    cannot turn the FAILED run back into FINISHED; its thread retires when the objective returns
+    and a new one takes its place.
     """
 
     kills_timed_out_trials = True
@@ -93,24 +94,31 @@ class ThreadExecutor:
     def __init__(self, n_jobs: int, trial_timeout: float | None = None):
         self.capacity = n_jobs
         self._trial_timeout = trial_timeout
+        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
         self._done: queue.Queue[TrialOutcome] = queue.Queue()
-        self._running: dict[int, tuple[TrialTask, Cancellation, threading.Thread]] = {}
+        self._running: dict[int, tuple[TrialTask, Cancellation]] = {}
         self._started: dict[int, float] = {}
+        self._threads = 0  # threads that will take another trial
 
     def submit(self, task: TrialTask) -> None:
         cancellation = Cancellation()
-        thread = threading.Thread(target=self._run, args=(task, cancellation), daemon=True,
-                                  name=f"autotrack-trial-{task.number}")
-        self._running[task.number] = (task, cancellation, thread)
+        self._running[task.number] = (task, cancellation)
         self._started[task.number] = time.monotonic()
-        thread.start()
+        self._tasks.put((task, cancellation))
+        if len(self._running) > self._threads:
+            self._threads += 1
+            threading.Thread(target=self._work, daemon=True, name=f"autotrack-trial-{self._threads}").start()
 
-    def _run(self, task: TrialTask, cancellation: Cancellation) -> None:
-        try:
-            outcome = contextvars.Context().run(run_trial, task, cancellation)
-        except BaseException:  # recording the trial's end failed (the store went away): never leave the sweep waiting
-            outcome = TrialOutcome(task.number, task.run_id, "failed", (), traceback.format_exc())
-        self._done.put(outcome)
+    def _work(self) -> None:
+        while (item := self._tasks.get()) is not None:
+            task, cancellation = item
+            try:
+                outcome = contextvars.Context().run(run_trial, task, cancellation)
+            except BaseException:  # recording the trial's end failed (the store went away): never leave the sweep waiting
+                outcome = TrialOutcome(task.number, task.run_id, "failed", (), traceback.format_exc())
+            self._done.put(outcome)
+            if cancellation.cancelled:
+                return  # abandoned by the sweep, which started another thread in its place
 
     def wait(self, timeout: float) -> list[TrialOutcome]:
         outcomes = []
@@ -127,10 +135,11 @@ class ThreadExecutor:
         if not self._trial_timeout:
             return []
         failed, now = [], time.monotonic()
-        for number, (task, cancellation, _) in list(self._running.items()):
+        for number, (task, cancellation) in list(self._running.items()):
             took = now - self._started[number]
             if took > self._trial_timeout and cancellation.cancel():
                 del self._running[number]
+                self._threads -= 1
                 failed.append(TrialOutcome(number, task.run_id, "failed", (),
                                            f"the trial ran longer than trial_timeout={self._trial_timeout}s and was "
                                            f"cancelled", took))
@@ -138,19 +147,28 @@ class ThreadExecutor:
 
     def cancel(self) -> list[TrialTask]:
         cancelled, waiting = [], []
-        for task, cancellation, thread in self._running.values():
+        for task, cancellation in self._running.values():
             if cancellation.cancel():  # False: it recorded its end just before; its outcome stands
                 cancelled.append(task)
+                self._threads -= 1
                 if cancellation.has_callbacks:
-                    waiting.append(thread)
+                    waiting.append(task.number)
         deadline = time.monotonic() + STOP_GRACE_S
-        for thread in waiting:
-            thread.join(max(0.0, deadline - time.monotonic()))
         self._running.clear()
+        while waiting and time.monotonic() < deadline:  # program trials: their threads return once the scripts exit
+            try:
+                outcome = self._done.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if outcome.number in waiting:
+                waiting.remove(outcome.number)
         return cancelled
 
     def close(self) -> None:
         self._running.clear()
+        for _ in range(self._threads):
+            self._tasks.put(None)
+        self._threads = 0
 
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
