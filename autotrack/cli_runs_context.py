@@ -71,6 +71,7 @@ def _top_level(client: Any, run: Any) -> str:
 
 def print_context(client: Any, run: Any, console: Any) -> None:
     """The Context table (code, command, host, packages) and the console's last lines, under `runs show`."""
+    context.flush()  # a run of this process may have files still pending
     tags = run.data.tags
     dirty = tags.get(context.GIT_DIRTY)
     rows = (
@@ -146,6 +147,7 @@ def differences(client: Any, a: Any, b: Any) -> list[tuple[str, str, str, str]]:
 def runs_diff(ctx: click.Context, run_a: str, run_b: str) -> None:
     """What differs between two runs: params, user tags, code (commit, diff), command, packages, host."""
     client = _client(ctx)
+    context.flush()
     a, b = client.get_run(run_a), client.get_run(run_b)
     rows = differences(client, a, b)
     if not rows:

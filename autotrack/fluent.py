@@ -363,6 +363,12 @@ def search_runs(
         experiment_ids = [e.experiment_id for e in client.search_experiments(ViewType.ALL)]
     elif not experiment_ids:
         experiment_ids = [_active_experiment_id()]
+    columns = getattr(client.store, "search_runs_columns", None)
+    if output_format == "pandas" and columns is not None and type(max_results) is int and max_results > 0:
+        from autotrack.dataframe import columns_to_dataframe
+
+        client._before_read()  # read-your-writes, as Client.search_runs
+        return columns_to_dataframe(columns(experiment_ids, filter_string or "", run_view_type, max_results, order_by))
     runs: list[Run] = []
     token = None
     while len(runs) < max_results:
@@ -388,6 +394,8 @@ def _end_runs_at_exit(status: str | None = None) -> None:
             end_run(status)
         except Exception:  # the store may be gone; nothing to save the user's exit for
             _run_stack.set(_run_stack.get()[:-1])
+    if "autotrack.context" in sys.modules:
+        sys.modules["autotrack.context"].flush()  # context files still pending (SIGTERM skips atexit)
 
 
 atexit.register(_end_runs_at_exit)

@@ -5,7 +5,8 @@
 - loop: a PyTorch training loop of 10,000 steps with a `print` every 10 steps (stdout into a file,
   so the tee writes every line), capture on against off; target: at most +2 % time;
 - sampling: system metrics every second for 60 s (BENCH_SAMPLING_S) on the writer thread, measured
-  as this process's CPU time while idle, against the same wait without a run; target: < 1 % CPU.
+  as this process's CPU time while idle, against the same wait without a run; target: < 1 % CPU;
+- tee: what the console tee adds to one `print` (without the training around it), and so to the loop.
 Run from a git checkout to include the git state (the repository's real `git status`/`git diff`).
 """
 
@@ -46,7 +47,7 @@ def _first_run_ms() -> float:
     """The once-per-process part: git status/diff, importlib.metadata, machine facts, cold."""
     from autotrack.context import code, environment
 
-    for cached in (code._working_tree, environment.requirements, environment.packages_hash, environment.machine,
+    for cached in (code._code_state, environment._distributions, environment.requirements, environment.packages_hash, environment.machine,
                    environment.gpus, environment.cpu_model):
         cached.cache_clear()
     start = time.perf_counter()
@@ -56,7 +57,8 @@ def _first_run_ms() -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def bench_loop(autotrack, capture: bool) -> float:
+def bench_loop(autotrack, capture: bool, steps: int) -> float:
+    """Seconds of `steps` training steps inside a run, a print every 10 steps."""
     import torch
 
     torch.manual_seed(0)
@@ -65,7 +67,7 @@ def bench_loop(autotrack, capture: bool) -> float:
     x, y = torch.randn(64, 32), torch.randn(64, 1)
     with autotrack.start_run(capture=capture):
         start = time.perf_counter()
-        for step in range(STEPS):
+        for step in range(steps):
             optimizer.zero_grad()
             loss = torch.nn.functional.mse_loss(model(x), y)
             loss.backward()
@@ -75,16 +77,48 @@ def bench_loop(autotrack, capture: bool) -> float:
         return time.perf_counter() - start
 
 
+def bench_loops(autotrack) -> dict:
+    """10 blocks of STEPS/10 steps each way, alternating, so a busy machine slows both alike; medians."""
+    import torch
+
+    torch.set_num_threads(1)  # one core: the other threads' scheduling is not what is measured
+    block = STEPS // 10
+    times = {True: [], False: []}
+    bench_loop(autotrack, False, block)  # warm-up
+    for index in range(20):
+        capture = index % 2 == 0 if index % 4 < 2 else index % 2 == 1
+        times[capture].append(bench_loop(autotrack, capture, block))
+    on, off = sum(times[True]), sum(times[False])
+    on_median, off_median = statistics.median(times[True]), statistics.median(times[False])
+    return {"loop_steps_each": STEPS, "loop_capture_on_s": on, "loop_capture_off_s": off,
+            "loop_added_percent (total)": (on - off) / off * 100,
+            "loop_added_percent (median block)": (on_median - off_median) / off_median * 100}
+
+
+def bench_tee(autotrack, lines: int = 100_000) -> dict:
+    """What the console tee adds to one print, timed without the training around it."""
+    def printing() -> float:
+        start = time.perf_counter()
+        for i in range(lines):
+            print(f"step {i} loss 0.1234")
+        return time.perf_counter() - start
+
+    plain = min(printing() for _ in range(3))
+    with autotrack.start_run(capture={"code": False, "environment": False, "system": False}):
+        teed = min(printing() for _ in range(3))
+    return {"print_us": plain / lines * 1e6, "print_teed_us": teed / lines * 1e6,
+            "tee_added_us_per_print": (teed - plain) / lines * 1e6}
+
+
 def bench_sampling(autotrack) -> dict:
     def cpu_while_waiting(capture) -> float:
-        before = os.times()
+        before = time.process_time()  # every thread of the process, the writer's included
         if capture is None:
             time.sleep(SAMPLING_S)
         else:
             with autotrack.start_run(capture=capture):
                 time.sleep(SAMPLING_S)
-        after = os.times()
-        return (after.user + after.system) - (before.user + before.system)
+        return time.process_time() - before
 
     quiet = cpu_while_waiting(None)
     sampled = cpu_while_waiting({"console": False, "system_interval": 1.0})
@@ -104,16 +138,13 @@ def main() -> None:
     with open(os.path.join(folder, "loop-stdout.txt"), "w") as sink:
         sys.stdout = sink
         try:
-            bench_loop(autotrack, False)  # warm-up
-            loops = {True: [], False: []}
-            for repeat in range(3):
-                for capture in (False, True) if repeat % 2 else (True, False):
-                    loops[capture].append(bench_loop(autotrack, capture))
+            figures.update(bench_loops(autotrack))
+            figures.update(bench_tee(autotrack))
         finally:
             sys.stdout = real_stdout
-    on, off = statistics.median(loops[True]), statistics.median(loops[False])
-    figures.update({"loop_steps": STEPS, "loop_capture_on_s": on, "loop_capture_off_s": off,
-                    "loop_added_percent": (on - off) / off * 100})
+    prints = STEPS // 10
+    figures["loop_added_percent (tee cost x prints / loop time)"] = (
+        figures["tee_added_us_per_print"] * prints / 1e6 / figures["loop_capture_off_s"] * 100)
     figures.update(bench_sampling(autotrack))
     report("context", figures)
 

@@ -32,6 +32,7 @@ def _script(folder: Path, body: str) -> Path:
 
 
 def _artifact(run, path: str) -> str | None:
+    context.flush()  # context files are written by the writer's thread, within a second of the run's end
     file = Path(run.info.artifact_uri) / path
     return file.read_text() if file.is_file() else None
 
@@ -86,8 +87,9 @@ def test_clean_repository_is_not_dirty_and_a_big_diff_is_cut(tmp_path, monkeypat
     assert state.commit == _git(repo, "rev-parse", "HEAD")
 
     (repo / "big.txt").write_text("x\n" * 10)
-    _git(repo, "add", "big.txt")  # staged: the index changes, so the cached state is read again
+    _git(repo, "add", "big.txt")
     monkeypatch.setattr(code, "DIFF_LIMIT", 100)
+    code._code_state.cache_clear()  # read once per process: a new process would see this
     state = code.code_state(source)
     assert state.dirty is True
     assert state.diff.endswith(f"# autotrack: diff cut at 100 bytes of {len(_git(repo, 'diff', 'HEAD')) + 1} bytes\n")
@@ -276,6 +278,7 @@ def test_the_default_interval_is_ten_seconds():
 # -- switching capture off ----------------------------------------------------
 def _context_of(run) -> tuple[list[str], list[str], list[str]]:
     run = autotrack.get_run(run.info.run_id)
+    context.flush()
     folder = Path(run.info.artifact_uri) / "context"
     files = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
     files = [name for name in files if name != "git.diff"]  # whether the checkout running the tests is dirty
@@ -312,7 +315,7 @@ def test_each_kind_switches_off_alone(monkeypatch):
 
     monkeypatch.setenv(context.CAPTURE_ENV, "console")  # only the console; the run's argument overrides
     with autotrack.start_run(capture={"environment": True}) as run:
-        pass
+        print("recorded")
     files, tags, _ = _context_of(run)
     assert files == ["console.log", "requirements.txt"]
 

@@ -12,18 +12,19 @@ program: a failure is one warning per process, and the run goes on without it.
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import threading
 import warnings
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from autotrack.context.settings import CAPTURE_ENV, INTERVAL_ENV, Capture, CaptureLike, resolve
 
 __all__ = [
     "CAPTURE_ENV", "CONSOLE_LOG", "Capture", "CaptureLike", "GIT_DIFF", "INTERVAL_ENV", "REQUIREMENTS", "TAG_PREFIX",
-    "inherited_tags", "resolve", "start", "stop", "tags_for",
+    "flush", "inherited_tags", "resolve", "start", "stop", "tags_for",
 ]
 
 TAG_PREFIX = "autotrack.context."
@@ -38,8 +39,10 @@ CONSOLE_LOG = "context/console.log"
 GIT_DIFF = "context/git.diff"
 REQUIREMENTS = "context/requirements.txt"
 
-_lock = threading.Lock()
+_lock = threading.Lock()  # guards the tables below
+_tick_lock = threading.Lock()  # one writer of context files at a time
 _active: dict[str, "_RunCapture"] = {}
+_ended: list["_RunCapture"] = []  # ended runs whose files the next tick writes
 _packages_of: "OrderedDict[str, tuple[str, str]]" = OrderedDict()  # run id -> (hash, run holding the file)
 _sampler: Any = None
 _hooked = False
@@ -49,8 +52,13 @@ _warned = False
 @dataclass
 class _RunCapture:
     run_id: str
+    repository: Any  # the run's artifact repository
+    writer: Any  # the background writer of the run's store
+    files: list[tuple[str, bytes]] = field(default_factory=list)  # (artifact path, content) still to write
     sink: Any = None  # console.ConsoleSink
     sampled: bool = False
+    console_path: Any = None  # where console.log is appended, once made
+    console_bytes: bytearray = field(default_factory=bytearray)  # a remote repository's console.log so far
 
 
 def _warn(what: str, error: BaseException) -> None:
@@ -137,7 +145,11 @@ def _repository(client: Any, run: Any):
 
 def start(client: Any, run: Any, settings: Capture, parent_run_id: str | None = None,
           tags: Mapping[str, str] | None = None) -> None:
-    """Capture `run`'s context; `tags` are the ones `tags_for` gave and were written with the run (else written here)."""
+    """Capture `run`'s context; `tags` are the ones `tags_for` gave and were written with the run (else written here).
+
+    Nothing touches the file system here: the files are written by the writer's thread on its
+    next tick (or by `stop`/`flush`), so starting a run costs microseconds more, not a folder.
+    """
     if not settings.anything:
         return
     try:
@@ -149,10 +161,8 @@ def start(client: Any, run: Any, settings: Capture, parent_run_id: str | None = 
 def _start(client: Any, run: Any, settings: Capture, parent_run_id: str | None,
            tags: Mapping[str, str] | None) -> None:
     run_id = run.info.run_id
-    with _lock:
-        if run_id in _active:
-            return
-        capture = _active[run_id] = _RunCapture(run_id)
+    if run_id in _active:
+        return
     if tags is None:
         tags = tags_for(settings, parent_run_id, run.data.tags.get(PARENT_PACKAGES))
         try:
@@ -160,22 +170,19 @@ def _start(client: Any, run: Any, settings: Capture, parent_run_id: str | None,
                 _log_tags(client, run_id, tags)
         except Exception as error:
             _warn("context tags", error)
-    repository = None
-    try:
-        repository = _repository(client, run)
-        _write_files(repository, run_id, settings, tags)
-    except Exception as error:
-        _warn("code and environment files", error)
-    if settings.console and repository is not None:
-        try:
-            capture.sink = _console_sink(repository)
-        except Exception as error:
-            _warn("console", error)
+    capture = _RunCapture(run_id, _repository(client, run), getattr(client, "_writer", None))
+    capture.files = _files(run_id, settings, tags)
+    if settings.console:
+        from autotrack.context import console
+
+        capture.sink = console.ConsoleSink(functools.partial(_append_console, capture))
+        console.install(capture.sink)
+    with _lock:
+        _active[run_id] = capture
     if settings.sampling:
         _watch(client, run_id, settings.system_interval)
         capture.sampled = True
-    if capture.sink is not None or capture.sampled:
-        _hook_writer(client)
+    _hook_writer(capture.writer)
 
 
 def _log_tags(client: Any, run_id: str, tags: Mapping[str, str]) -> None:
@@ -184,47 +191,46 @@ def _log_tags(client: Any, run_id: str, tags: Mapping[str, str]) -> None:
     client.log_batch(run_id, tags=[RunTag(k, v) for k, v in tags.items()])
 
 
-def _write_files(repository: Any, run_id: str, settings: Capture, tags: Mapping[str, str]) -> None:
+def _files(run_id: str, settings: Capture, tags: Mapping[str, str]) -> list[tuple[str, bytes]]:
+    """The context files of a run, to be written off the caller's path."""
+    files = []
     if settings.code and tags.get(GIT_DIRTY) == "true":
         from autotrack.context.code import code_state
 
         state = code_state()
         if state is not None and state.diff:
-            repository.write_bytes(GIT_DIFF, state.diff.encode("utf-8"))
+            files.append((GIT_DIFF, state.diff.encode("utf-8")))
     if settings.environment and PACKAGES_HASH in tags:
         from autotrack.context import environment
 
         holder = tags.get(PACKAGES_SAME_AS)
         if holder is None:
-            repository.write_bytes(REQUIREMENTS, environment.requirements().encode("utf-8"))
+            files.append((REQUIREMENTS, environment.requirements().encode("utf-8")))
         _remember_packages(run_id, (tags[PACKAGES_HASH], holder or run_id))
+    return files
 
 
-def _console_sink(repository: Any):
+def _write_files(capture: _RunCapture) -> None:
+    """Write what is pending (callers hold `_tick_lock`)."""
+    while capture.files:
+        path, data = capture.files.pop(0)
+        capture.repository.write_bytes(path, data)
+
+
+def _append_console(capture: _RunCapture, data: bytes) -> None:
+    """Append to context/console.log: in place in a local folder; a remote one gets the whole file again."""
     from autotrack.artifacts import LocalArtifactRepository
-    from autotrack.context import console
 
-    if isinstance(repository, LocalArtifactRepository):
-        path = repository.local_path(CONSOLE_LOG)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch()
-
-        def append(data: bytes) -> None:
-            with open(path, "ab") as file:
-                file.write(data)
-
-        limit = console.LIMIT
-    else:  # a remote repository cannot append: the whole file is sent again (smaller limit)
-        written = bytearray()
-
-        def append(data: bytes) -> None:
-            written.extend(data)
-            repository.write_bytes(CONSOLE_LOG, bytes(written))
-
-        limit = console.LIMIT // 10
-    sink = console.ConsoleSink(append, limit)
-    console.install(sink)
-    return sink
+    if isinstance(capture.repository, LocalArtifactRepository):
+        if capture.console_path is None:
+            path = capture.repository.local_path(CONSOLE_LOG)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            capture.console_path = path
+        with open(capture.console_path, "ab") as file:
+            file.write(data)
+    else:
+        capture.console_bytes.extend(data)
+        capture.repository.write_bytes(CONSOLE_LOG, bytes(capture.console_bytes))
 
 
 def _watch(client: Any, run_id: str, interval: float) -> None:
@@ -241,8 +247,8 @@ def _watch(client: Any, run_id: str, interval: float) -> None:
     _sampler.watch(run_id, interval, log)
 
 
-def _hook_writer(client: Any) -> None:
-    """Have every writer thread call `_tick`, and make sure this client's thread runs."""
+def _hook_writer(writer: Any) -> None:
+    """Have every writer thread call `_tick`, and make sure this run's writer thread runs."""
     global _hooked
     from autotrack import writer as writer_module
 
@@ -250,25 +256,30 @@ def _hook_writer(client: Any) -> None:
         if not _hooked:
             _hooked = True
             writer_module.tick_callbacks.append(_tick)
-    writer = getattr(client, "_writer", None)
     if writer is not None and getattr(writer, "_thread", True) is None:
         writer._start()  # a run attached without a heartbeat (a sweep trial) may not have started it
 
 
-_tick_lock = threading.Lock()
+def _flush_capture(capture: _RunCapture) -> None:
+    try:
+        _write_files(capture)
+    except Exception as error:
+        capture.files.clear()
+        _warn("code and environment files", error)
+    if capture.sink is not None:
+        try:
+            capture.sink.flush()
+        except Exception as error:
+            _warn("console", error)
 
 
 def _tick() -> None:
-    """On the writer's thread, before it writes: console lines out, system samples in."""
+    """On a writer's thread, before it writes: pending files and console lines out, system samples in."""
     if not _tick_lock.acquire(blocking=False):
         return  # another writer thread is at it
     try:
-        for capture in list(_active.values()):
-            if capture.sink is not None:
-                try:
-                    capture.sink.flush()
-                except Exception as error:
-                    _warn("console", error)
+        for capture in list(_active.values()) + _drain_ended():
+            _flush_capture(capture)
         if _sampler is not None and len(_sampler):
             try:
                 _sampler.tick()
@@ -276,6 +287,19 @@ def _tick() -> None:
                 _warn("system metrics", error)
     finally:
         _tick_lock.release()
+
+
+def _drain_ended() -> list[_RunCapture]:
+    with _lock:
+        ended, _ended[:] = list(_ended), []
+    return ended
+
+
+def flush() -> None:
+    """Write every pending context file and console line now (at exit, on SIGTERM, before reading them)."""
+    with _tick_lock:
+        for capture in list(_active.values()) + _drain_ended():
+            _flush_capture(capture)
 
 
 def stop(run_id: str) -> None:
@@ -291,17 +315,20 @@ def stop(run_id: str) -> None:
         from autotrack.context import console
 
         console.remove(capture.sink)
-        with _tick_lock:
-            try:
-                capture.sink.flush(final=True)
-            except Exception as error:
-                _warn("console", error)
+        try:
+            capture.sink.flush(final=True)  # writes only if the program printed since the last tick
+        except Exception as error:
+            _warn("console", error)
         console.uninstall_if_idle(consoles)
+    if capture.files:
+        with _lock:
+            _ended.append(capture)  # the writer's next tick writes them (within a second); flush() at exit
 
 
 def _stop_all() -> None:
     for run_id in list(_active):
         stop(run_id)
+    flush()
 
 
 atexit.register(_stop_all)
@@ -311,6 +338,7 @@ def _forget_after_fork() -> None:
     """A forked child captures nothing of its parent's runs."""
     global _sampler, _tick_lock
     _active.clear()
+    _ended.clear()
     _sampler = None
     _tick_lock = threading.Lock()
 

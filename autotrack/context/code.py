@@ -2,14 +2,13 @@
 
 Commit, branch and remote are read from `.git` directly (microseconds). Whether
 the tree is dirty, and the diff, need git itself: `git status` and `git diff
-HEAD` run once per process and repository state (HEAD, index), in parallel,
-and are cached, because the code a process runs is the code it loaded.
+HEAD` run in parallel, once per process (cached, like the commit), because
+the code a process runs is the code it loaded.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -92,9 +91,8 @@ def _git(root: Path, *args: str) -> subprocess.Popen:
                             stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
 
 
-@functools.lru_cache(maxsize=8)
-def _working_tree(root: str, head: str | None, index_mtime: int) -> tuple[bool | None, str]:
-    """(dirty, diff text): two git processes in parallel, once per repository state and process."""
+def _working_tree(root: str, head: str | None) -> tuple[bool | None, str]:
+    """(dirty, diff text): two git processes, in parallel."""
     try:
         status = _git(Path(root), "status", "--porcelain=v1", "-z", "--untracked-files=all")
         diff = _git(Path(root), "diff", "HEAD", "--no-color", "--no-ext-diff") if head else None
@@ -117,7 +115,13 @@ def _working_tree(root: str, head: str | None, index_mtime: int) -> tuple[bool |
 
 def code_state(source: str | None = None) -> CodeState | None:
     """The git state of the repository holding `source` (default: the main script), or None outside git."""
-    source = source or system_tags._source_path()
+    return _code_state(source or system_tags._source_path())
+
+
+@functools.lru_cache(maxsize=16)
+def _code_state(source: str) -> CodeState | None:
+    """Once per process and source, like the commit (system_tags.git_commit): the code a process runs is the code
+    it loaded when its first run started."""
     found = repository_of(source)
     if found is None:
         return None
@@ -125,8 +129,7 @@ def code_state(source: str | None = None) -> CodeState | None:
     commit = system_tags.git_commit(source)
     try:
         branch, remote = _branch(git), _remote_url(git)
-        index_mtime = os.stat(git / "index").st_mtime_ns if (git / "index").exists() else 0
     except OSError:
-        branch, remote, index_mtime = None, None, 0
-    dirty, diff = _working_tree(str(root), commit, index_mtime)
+        branch, remote = None, None
+    dirty, diff = _working_tree(str(root), commit)
     return CodeState(str(root), commit, branch, remote, dirty, diff)
