@@ -141,6 +141,10 @@ def _read_mlmodel(file: Path) -> dict:
         shown = repr(flavors)[:80]
         raise MalformedModel(f"{file}: 'flavors' must map each flavor's name to its settings, found {shown}: "
                              f"{_RESAVE}.")
+    pyfunc = flavors.get("python_function")
+    if pyfunc is not None and not isinstance(pyfunc.get("loader_module"), str):
+        raise MalformedModel(f"{file}: the python_function flavor has no loader_module, so the model cannot be "
+                             f"loaded: {_RESAVE}.")
     return data
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -114,9 +115,11 @@ class SqlStore(SqlRegistry):
         try:
             with conn.begin():
                 yield conn
-        except sa.exc.DBAPIError as error:
-            if error.connection_invalidated:
+        except (sa.exc.DBAPIError, sqlite3.DatabaseError) as error:  # the latter from the driver's own cursor
+            if getattr(error, "connection_invalidated", False):
                 setattr(local, "write" if write else "read", None)
+            if sqlite_file.is_damage(error):
+                raise sqlite_file.unusable(self._location(), error) from None
             raise
 
     def _write(self) -> contextlib.AbstractContextManager[sa.Connection]:

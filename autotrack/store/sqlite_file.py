@@ -15,7 +15,7 @@ from typing import Callable
 
 from autotrack.exceptions import StoreUnusable
 
-__all__ = ["inspect", "read_only_connector", "unusable"]
+__all__ = ["inspect", "is_damage", "read_only_connector", "unusable"]
 
 _HEADER = b"SQLite format 3\x00"
 
@@ -80,6 +80,12 @@ def read_only_connector(path: str) -> Callable[[], sqlite3.Connection]:
         return sqlite3.connect(uri, uri=True, timeout=60, check_same_thread=False)
 
     return connect
+
+
+def is_damage(error: BaseException) -> bool:
+    """Whether a database error says the file itself is damaged (met mid-use, on a page not read at open)."""
+    message = str(getattr(error, "orig", None) or error).lower()
+    return "malformed" in message or "not a database" in message
 
 
 def unusable(location: str, error: BaseException) -> StoreUnusable:
