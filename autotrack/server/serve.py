@@ -60,8 +60,13 @@ def serve(host: str = "127.0.0.1", port: int = 5000, backend_store_uri: str = ".
     os.environ[ARTIFACTS_ENV] = destination
     print(f"autotrack server on http://{_url_host(host)}:{port} (store {backend}, artifacts {state.artifact_root}, "
           f"{workers} worker{'s' if workers > 1 else ''})", file=sys.stderr, flush=True)
-    uvicorn.run("autotrack.server.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False, timeout_graceful_shutdown=30)
+    options = dict(host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=30)
+    if workers == 1:  # this process serves: the store opened above is the one it uses
+        from autotrack.server.app import create_app
+
+        uvicorn.run(create_app(state), **options)
+    else:
+        uvicorn.run("autotrack.server.app:app_from_env", factory=True, workers=workers, **options)
 
 
 def _url_host(host: str) -> str:

@@ -1,0 +1,145 @@
+"""The tracking server: start to first answered request, and metrics/s logged over HTTP.
+
+autotrack: `autotrack server` (SQLite store in a folder), clients through `HttpStore`.
+MLflow (when `BENCH_MLFLOW_PYTHON`, default /tmp/benchvenv/bin/python, has a
+full MLflow): `mlflow server` on a sqlite:/// store, and MLflow's client
+logging with `mlflow.log_metric` (one synchronous request per call, so fewer
+calls; compared as metrics per second).
+Targets: start < 2 s and >= 20x faster than `mlflow server`; 100,000 metrics
+durable at >= 50,000 metrics/s and >= 100x MLflow's client.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from _common import report
+
+N = 100_000
+MLFLOW_N = 1_000
+MLFLOW_PYTHON = os.environ.get("BENCH_MLFLOW_PYTHON", "/tmp/benchvenv/bin/python")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def first_answer(command: list[str], url: str, timeout: float = 180.0) -> tuple[float, subprocess.Popen]:
+    """Seconds from starting `command` to the first 200 from `url` (an API call, not just a port)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while time.perf_counter() - start < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return time.perf_counter() - start, process
+        except OSError:
+            time.sleep(0.01)
+    process.kill()
+    raise TimeoutError(f"{command[0]} did not answer {url} within {timeout} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def start_autotrack(folder: str) -> tuple[float, subprocess.Popen, str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    seconds, process = first_answer(
+        [sys.executable, "-m", "autotrack", "server", "--port", str(port), "--backend-store-uri", folder],
+        f"{url}/api/2.0/mlflow/experiments/search?max_results=1")
+    return seconds, process, url
+
+
+def bench_metrics(url: str) -> dict:
+    os.environ.setdefault("AUTOTRACK_CAPTURE", "none")
+    import autotrack
+
+    autotrack.set_tracking_uri(url)
+    client = autotrack.Client()
+    with autotrack.start_run() as run:
+        for step in range(100):  # warm up: the connection pool, the writer thread
+            autotrack.log_metric("warmup", 0.0, step=step)
+        autotrack.flush()
+        start = time.perf_counter()
+        for step in range(N):
+            autotrack.log_metric("loss", 1.0 / (step + 1), step=step)
+        autotrack.flush()
+        seconds = time.perf_counter() - start
+    assert len(client.get_metric_history(run.info.run_id, "loss")) == N
+    return {"autotrack_metrics_s": seconds, "autotrack_metrics_per_s": N / seconds}
+
+
+def mlflow_available() -> bool:
+    return os.path.exists(MLFLOW_PYTHON) and subprocess.run(
+        [MLFLOW_PYTHON, "-c", "import mlflow.server, flask"], capture_output=True).returncode == 0
+
+
+MLFLOW_CLIENT = """
+import sys, time, mlflow
+mlflow.set_tracking_uri(sys.argv[1])
+n = int(sys.argv[2])
+with mlflow.start_run():
+    for step in range(20):
+        mlflow.log_metric("warmup", 0.0, step=step)
+    start = time.perf_counter()
+    for step in range(n):
+        mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
+    print("SECONDS", time.perf_counter() - start)
+"""
+
+
+def bench_mlflow(folder: str) -> dict:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    seconds, process = first_answer(
+        [MLFLOW_PYTHON, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
+         "--backend-store-uri", f"sqlite:///{folder}/mlflow.db", "--artifacts-destination", f"{folder}/artifacts",
+         "--workers", "1"],
+        f"{url}/api/2.0/mlflow/experiments/search?max_results=1")
+    try:
+        out = subprocess.run([MLFLOW_PYTHON, "-c", MLFLOW_CLIENT, url, str(MLFLOW_N)], capture_output=True,
+                             text=True, check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        logging_s = float(next(line for line in out.stdout.splitlines() if line.startswith("SECONDS")).split()[1])
+    finally:
+        stop(process)
+    return {"mlflow_start_s": seconds, "mlflow_metrics_per_s": MLFLOW_N / logging_s}
+
+
+def main() -> None:
+    figures: dict = {}
+    with tempfile.TemporaryDirectory() as folder:
+        starts = []
+        for attempt in range(3):
+            seconds, process, url = start_autotrack(os.path.join(folder, f"store-{attempt}"))
+            starts.append(seconds)
+            if attempt < 2:
+                stop(process)
+        figures["autotrack_start_s"] = sorted(starts)[1]  # the median of three
+        try:
+            figures.update(bench_metrics(url))
+        finally:
+            stop(process)
+        if mlflow_available():
+            figures.update(bench_mlflow(folder))
+            figures["start_speedup"] = figures["mlflow_start_s"] / figures["autotrack_start_s"]
+            figures["metrics_speedup"] = figures["autotrack_metrics_per_s"] / figures["mlflow_metrics_per_s"]
+    report("server", figures)
+
+
+if __name__ == "__main__":
+    main()
