@@ -165,3 +165,36 @@ def test_sweep_with_local_workers_logs_to_the_server(on_server):
     assert len(trials) == 4
     assert all(t.info.status == "FINISHED" and "seen" in t.data.metrics for t in trials)
     assert result.best_run_id in {t.info.run_id for t in trials}
+
+
+def test_autolog_records_through_the_server(on_server):
+    pytest.importorskip("sklearn")
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    autotrack.autolog()
+    try:
+        X = np.random.default_rng(0).normal(size=(60, 3))
+        y = (X[:, 0] > 0).astype(int)
+        model = LogisticRegression(C=0.5).fit(X, y)
+    finally:
+        autotrack.autolog(disable=True)
+    run = autotrack.last_active_run()
+    assert run.data.params["C"] == "0.5" and "training_accuracy_score" in run.data.metrics
+    loaded = autotrack.sklearn.load_model(f"runs:/{run.info.run_id}/model")
+    assert (loaded.predict(X) == model.predict(X)).all()
+
+
+def test_sweep_on_ray_logs_to_the_server(on_server):
+    pytest.importorskip("ray")
+    from autotrack import sweeps, system_tags
+
+    def objective(params):
+        autotrack.log_metric("seen", params["x"])
+        return params["x"] ** 2
+
+    result = autotrack.sweep(objective, {"x": sweeps.uniform(-1, 1)}, n_trials=2, metric="loss", mode="min",
+                             executor="ray", n_jobs=2, seed=0)
+    trials = autotrack.search_runs(filter_string=f"tags.`{system_tags.PARENT_RUN_ID}` = '{result.parent_run_id}'",
+                                   output_format="list")
+    assert len(trials) == 2 and all(t.info.status == "FINISHED" and "seen" in t.data.metrics for t in trials)
