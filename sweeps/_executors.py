@@ -114,7 +114,7 @@ class ThreadExecutor:
             task, cancellation = item
             try:
                 outcome = contextvars.Context().run(run_trial, task, cancellation)
-            except BaseException:  # recording the trial's end failed (the store went away): never leave the sweep waiting
+            except BaseException:  # recording its end failed (the store went away): never leave the sweep waiting
                 outcome = TrialOutcome(task.number, task.run_id, "failed", (), traceback.format_exc())
             self._done.put(outcome)
             if cancellation.cancelled:

@@ -83,6 +83,7 @@ class TrialTask:
     metric: Any  # a name, a list of names (multi-objective), or None
     tracking_uri: str
     pruning: Any = None  # in-process executors only: report()/should_prune() of the search trial
+    capture: Any = None  # what the trial records of its context (autotrack.context.Capture); None: the defaults
 
     @property
     def run_id(self) -> str:
@@ -171,14 +172,16 @@ def run_trial(task: TrialTask, cancellation: Cancellation | None = None) -> Tria
     start = time.perf_counter()
     token, guard_token = _current.set(task), _cancellation.set(guard)
     try:
-        fluent.attach_run(task.run)
+        # a program trial's own process records its context (it resumes the run), not this waiting thread
+        fluent.attach_run(task.run, capture=False if getattr(task.objective, "logs_itself", False) else task.capture)
         try:
             values, metrics = _values(task.objective(dict(task.params)), task.metric)
             with guard.closing():
                 if not getattr(task.objective, "logs_itself", False):
                     fluent.log_metrics(metrics)
                 fluent.end_run(RunStatus.FINISHED)
-            return TrialOutcome(task.number, task.run_id, "complete", values, None, time.perf_counter() - start, metrics)
+            return TrialOutcome(task.number, task.run_id, "complete", values, None, time.perf_counter() - start,
+                                metrics)
         except TrialPruned as pruned:
             with guard.closing():
                 fluent.set_tag("autotrack.trial.state", "PRUNED")
@@ -204,3 +207,6 @@ def run_trial(task: TrialTask, cancellation: Cancellation | None = None) -> Tria
     finally:
         _cancellation.reset(guard_token)
         _current.reset(token)
+        from autotrack import context
+
+        context.flush()  # the trial's context files, before a worker process may be stopped
