@@ -243,9 +243,10 @@ def _print_trials(parent_run_id: str, ctx: click.Context) -> None:
         raise InvalidInput(f"Run '{parent_run_id}' is not a sweep (no autotrack.sweep tag).")
     metric = parent.data.params.get("metric", "objective").split(",")[0]
     maximize = parent.data.params.get("mode", "minimize").startswith("max")
-    trials = client.search_runs([parent.info.experiment_id], f"tags.`mlflow.parentRunId` = '{parent_run_id}'",
-                                max_results=100_000,
-                                order_by=[f"metrics.`{metric}` {'DESC' if maximize else 'ASC'}"])
+    from autotrack.sweeps._engine import trial_runs
+
+    trials = trial_runs(client, parent.info.experiment_id, parent_run_id,
+                        [f"metrics.`{metric}` {'DESC' if maximize else 'ASC'}"])
     best = parent.data.tags.get("autotrack.sweep.bestRunId")
     keys = sorted({k for t in trials for k in t.data.params})
     table = _table(f"Sweep {parent.info.run_name} ({parent_run_id}): {len(trials)} trials, "
