@@ -44,6 +44,7 @@ _MAGIC = b"ATJ1"
 _HEADER = 64
 _DRAINED = struct.Struct("<Q")  # at offset 8
 RECORD = struct.Struct("<Iqqd3xB")  # pair, step, timestamp, value, padding, commit: 32 bytes
+_pack_into = RECORD.pack_into
 _FIRST_SLOTS = 1 << 16  # 2 MiB; doubles when full, rewinds when everything is drained
 _REWIND_AFTER = 1 << 15  # slots used before a drained journal is rewound to its start
 _RECOVER_BATCH = 100_000
@@ -76,31 +77,34 @@ class Journal:
         os.ftruncate(self._fd, _HEADER + self._capacity * RECORD.size)
         self._map = mmap.mmap(self._fd, _HEADER + self._capacity * RECORD.size)
         self._map[0:4] = _MAGIC
-        self._pairs: dict[tuple[str, str], int] = {}
+        self._pairs: dict[str, dict[str, int]] = {}  # run id -> key -> pair number
+        self._defined = 0
         self.next = 0  # the next free slot
         self.drained = 0  # slots [0, drained) are in the database
 
-    def append(self, entry: MetricEntry) -> None:
-        run_id, key, value, timestamp, step = entry
-        pair = self._pairs.get((run_id, key))
+    def append(self, run_id: str, key: str, value: float, timestamp: int, step: int) -> None:
+        """~0.3 us: two dict lookups, one struct pack into the mapped page, the commit byte."""
+        keys = self._pairs.get(run_id)
+        pair = keys.get(key) if keys is not None else None
         if pair is None:
             pair = self._define(run_id, key)
         slot = self.next
         if slot >= self._capacity:
             self._grow()
-        offset = _HEADER + slot * 32
+        offset = _HEADER + (slot << 5)
         try:
-            RECORD.pack_into(self._map, offset, pair, step, timestamp, value, 0)
+            _pack_into(self._map, offset, pair, step, timestamp, value, 0)
         except struct.error:
             raise InvalidInput(f"Metric '{key}': step {step!r}, timestamp {timestamp!r} or value {value!r} does not "
                                "fit a 64-bit integer / float; check them with autotrack.validation.") from None
-        self._map[offset + 31] = 1  # commit: the record is whole
+        self._map[offset + 31] = 1  # commit, set last: a record torn by a kill is never read
         self.next = slot + 1
 
     def _define(self, run_id: str, key: str) -> int:
-        pair = len(self._pairs)
+        pair = self._defined
         os.write(self._keys_fd, (json.dumps([pair, run_id, key]) + "\n").encode())
-        self._pairs[(run_id, key)] = pair
+        self._pairs.setdefault(run_id, {})[key] = pair
+        self._defined += 1
         return pair
 
     def _grow(self) -> None:

@@ -100,7 +100,8 @@ class BackgroundWriter:
         self._failures = 0
         self._gone_warned = False
         self._gone_count = 0
-        self._append_lock = threading.Lock()
+        # Reentrant: a SIGTERM handler (fluent's) may flush and retire on the thread it interrupted inside `log`.
+        self._append_lock = threading.RLock()
         # None: opened at the first value; False: off (or could not be opened)
         self._journal: journals.Journal | None | bool = None if self._journal_folder else False
         self._recover_warned = False
@@ -117,7 +118,7 @@ class BackgroundWriter:
         journal = self._journal
         if journal:
             with self._append_lock:  # one order for the journal and the buffer: flushes drain a prefix
-                journal.append(entry)
+                journal.append(*entry)
                 self._pending.append(entry)
         elif journal is None:
             self._open_journal()
@@ -160,11 +161,21 @@ class BackgroundWriter:
             raise unwritten.error from None
 
     def retire_journal(self) -> None:
-        """At exit: delete the journal if everything in it is in the store, else leave it to be recovered."""
-        with self._append_lock:
-            journal, self._journal = self._journal, (None if self._journal_folder else False)
-            if journal:
-                journal.close(remove=journal.drained == journal.next)
+        """At exit: delete the journal if everything in it is in the store, else leave it to be recovered.
+
+        Waits for a flush in flight on the writer thread (its values are in the
+        store only once it has marked them); gives up rather than deadlock when
+        this thread itself was interrupted mid-flush (a SIGTERM handler).
+        """
+        if not self._lock.acquire(timeout=5):
+            return  # the files stay and the lock goes with the process: recovered later, at least once
+        try:
+            with self._append_lock:
+                journal, self._journal = self._journal, (None if self._journal_folder else False)
+                if journal:
+                    journal.close(remove=journal.drained == journal.next)
+        finally:
+            self._lock.release()
 
     def flush(self, write: Callable[[list[MetricEntry]], None] | None = None) -> None:
         """Write everything logged so far; raises if the store refuses it.
@@ -197,9 +208,11 @@ class BackgroundWriter:
         journal = self._journal
         if journal and count:
             journal.mark_drained(count)
-            if journal.drained == journal.next:
-                with self._append_lock:
+            if journal.drained == journal.next and self._append_lock.acquire(blocking=False):
+                try:  # optional: skipped rather than waited for
                     journal.rewind_if_drained()
+                finally:
+                    self._append_lock.release()
 
     def _store_gone(self, unwritten: _Unwritten) -> None:
         """The database file is gone or replaced: refuse to write into it, say so once, never raise."""

@@ -269,3 +269,33 @@ def test_a_normal_exit_leaves_no_journal_behind(tmp_path):
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert os.listdir(str(tmp_path / "store" / "autotrack.db-metric-journal")) == []
+
+
+def test_sigterm_in_the_middle_of_logging_ends_promptly_and_keeps_everything(tmp_path):
+    """fluent's SIGTERM handler flushes on the thread it interrupted, often inside `log`: no deadlock, no loss."""
+    uri = str(tmp_path / "store")
+    script = """
+import autotrack, os
+autotrack.set_tracking_uri(os.environ["STORE"])
+run = autotrack.start_run()
+print(run.info.run_id, flush=True)
+step = 0
+while True:
+    autotrack.log_metric("loss", 1.0, step=step)
+    if step % 1000 == 999:
+        print(step, flush=True)
+    step += 1
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTRACK_")}
+    child = subprocess.Popen([sys.executable, "-c", script], env={**env, "STORE": uri}, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    run_id = child.stdout.readline().strip()
+    for _ in range(20):
+        acknowledged = int(child.stdout.readline())
+    child.terminate()
+    child.wait(timeout=20)  # a deadlocked handler would hang here
+    assert child.returncode == -15
+    client = autotrack.Client(uri)
+    steps = sorted(set(m.step for m in client.get_metric_history(run_id, "loss")))
+    assert steps[: acknowledged + 1] == list(range(acknowledged + 1))
+    assert client.get_run(run_id).info.status == "KILLED"
