@@ -76,18 +76,21 @@ def check_nesting(body: bytes | str, limit: int = MAX_NESTING) -> None:
     """Refuse JSON nested deeper than `limit` before parsing it: the parser recurses once per level.
 
     Only brackets outside strings count. The scan is a few C-speed passes (escapes and then
-    everything but brackets and quotes removed, strings cut out), ~30 ms for 32 MB."""
+    everything but brackets and quotes removed, numpy for the rest): 45-210 ms for ~30 MB,
+    a third or less of `json.loads` on the same body."""
     import numpy as np
 
     data = body.encode() if isinstance(body, str) else bytes(body)
-    data = data.replace(b"\\\\", b"").replace(b'\\"', b"")  # escaped backslashes, then escaped quotes
-    kept = data.translate(None, _NOT_STRUCTURE)
-    if len(kept) <= limit:
-        return
-    outside = b"".join(kept.split(b'"')[::2])  # even pieces lie outside strings
-    codes = np.frombuffer(outside, dtype=np.uint8)
-    steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1).astype(np.int32)
-    depth = int(np.cumsum(steps).max()) if len(steps) else 0
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return  # cannot be deeper than it has brackets
+    if b"\\" in data:
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")  # escaped backslashes, then escaped quotes
+    codes = np.frombuffer(data.translate(None, _NOT_STRUCTURE), dtype=np.uint8)  # brackets and quotes
+    quotes = codes == ord('"')
+    if quotes.any():  # keep the brackets with an even number of quotes before them: outside strings
+        codes = codes[~quotes & ((np.cumsum(quotes, dtype=np.int32) & 1) == 0)]
+    opens = ((codes == ord("[")) | (codes == ord("{"))).astype(np.int32)
+    depth = int(np.cumsum(2 * opens - 1).max()) if len(codes) else 0
     if depth > limit:
         raise BadPayload(f"The JSON body is nested {depth} levels deep; the limit is {limit}. "
                          f"Scoring inputs need at most a few levels: {_EXAMPLE}")
