@@ -53,6 +53,7 @@ class AutologSettings:
     exclusive: bool = False
     silent: bool = False
     extra_tags: dict = field(default_factory=dict)
+    capture: Any = None  # the run context of runs autolog starts (see autotrack.context); None: the defaults
 
 
 @dataclass
@@ -119,7 +120,7 @@ def _start_run(call_settings: AutologSettings, integration: str) -> tuple[str | 
     if active is not None:
         return (None, False) if call_settings.exclusive else (active.info.run_id, False)
     tags = {system_tags.AUTOLOGGING: integration, **{str(k): str(v) for k, v in call_settings.extra_tags.items()}}
-    run = safely(call_settings, integration, lambda: fluent.start_run(tags=tags))
+    run = safely(call_settings, integration, lambda: fluent.start_run(tags=tags, capture=call_settings.capture))
     return (run.info.run_id, True) if run is not None else (None, False)
 
 
@@ -234,14 +235,16 @@ def autolog(
     exclusive: bool = False,
     silent: bool = False,
     extra_tags: dict | None = None,
+    capture: Any = None,
 ) -> None:
     """Autolog every supported library that is installed, including ones imported later.
 
-    A library turned off by its own `autotrack.<lib>.autolog(disable=True)` stays off.
+    A library turned off by its own `autotrack.<lib>.autolog(disable=True)` stays off. `capture`
+    is what runs that autolog starts record of their context (as `start_run(capture=...)`).
     """
     settings = AutologSettings(
         log_models, log_input_examples, log_model_signatures, log_post_training_metrics,
-        max_tuning_runs, exclusive, silent, dict(extra_tags or {}),
+        max_tuning_runs, exclusive, silent, dict(extra_tags or {}), _checked_capture(capture),
     )
     for integration, module_name in INTEGRATIONS.items():
         if integration in _explicitly_disabled:
@@ -249,6 +252,14 @@ def autolog(
         if not disable and module_name not in sys.modules and importlib.util.find_spec(module_name) is None:
             continue  # not installed
         configure(integration, settings, disable, explicit=False)
+
+
+def _checked_capture(capture: Any) -> Any:
+    """A bad `capture` is an error at autolog(), not a warning at the first fit."""
+    from autotrack.context import resolve
+
+    resolve(capture)
+    return capture
 
 
 def library_autolog(integration: str, library: str) -> Callable[..., None]:
@@ -264,10 +275,11 @@ def library_autolog(integration: str, library: str) -> Callable[..., None]:
         exclusive: bool = False,
         silent: bool = False,
         extra_tags: dict | None = None,
+        capture: Any = None,
     ) -> None:
         settings = AutologSettings(
             log_models, log_input_examples, log_model_signatures, log_post_training_metrics,
-            max_tuning_runs, exclusive, silent, dict(extra_tags or {}),
+            max_tuning_runs, exclusive, silent, dict(extra_tags or {}), _checked_capture(capture),
         )
         configure(integration, settings, disable, explicit=True)
 

@@ -182,14 +182,17 @@ def start_run(
 
 
 def attach_run(run: Run, capture: Any = None) -> ActiveRun:
-    """Make a run this process was handed (a sweep trial) the active one, without reading the store."""
+    """Make a run this process was handed (a sweep trial) the active one, without reading the store.
+
+    It records its host, environment, console and system metrics; its code and command are its parent's.
+    """
     from autotrack import context
 
     settings = context.resolve(capture)
     active = ActiveRun(run.info, run.data)
     _run_stack.set(_run_stack.get() + (active,))
     _get_client()._writer.known_runs.add(run.info.run_id)  # handed over by the driver: it exists
-    context.start(_get_client(), run, settings, run.data.tags.get(system_tags.PARENT_RUN_ID))
+    context.start(_get_client(), run, settings, run.data.tags.get(system_tags.PARENT_RUN_ID), trial=True)
     return active
 
 

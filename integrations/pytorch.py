@@ -191,7 +191,7 @@ def _begin(settings: AutologSettings, optimizer: Any, caller) -> None:
             return
         if active is None:
             tags = {system_tags.AUTOLOGGING: "pytorch", **{str(k): str(v) for k, v in settings.extra_tags.items()}}
-            run_id, owned = fluent.start_run(tags=tags).info.run_id, True
+            run_id, owned = fluent.start_run(tags=tags, capture=settings.capture).info.run_id, True
         else:
             run_id, owned = active.info.run_id, False
         training = _State.training = _Training(run_id, owned, writer=_client()._writer)

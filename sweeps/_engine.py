@@ -89,6 +89,7 @@ def sweep(
     min_resource: int = 1,
     executor_options: Mapping[str, Any] | None = None,
     resume: str | None = None,
+    capture: Any = None,
 ) -> SweepResult:
     """Run `objective(params)` `n_trials` times over `space`, each trial a nested run.
 
@@ -96,9 +97,11 @@ def sweep(
     of metrics optimizes them together with `algo="nsga2"`). Inside it `autotrack.active_run()`
     is the trial's run and `autotrack.report(value, step)` feeds the pruner. `resume=<parent run id>`
     continues an interrupted sweep: its finished trials are replayed into the sampler and only the
-    remaining budget runs (trials that were running when it stopped run again).
+    remaining budget runs (trials that were running when it stopped run again). `capture` is what
+    the parent and each trial record of their context (as `start_run(capture=...)`); each trial
+    records its own host and system metrics, and its packages only where they differ from the parent's.
     """
-    from autotrack import fluent
+    from autotrack import context, fluent
     from autotrack.client import Client
     from autotrack.entities import Param, RunStatus
     from autotrack.sweeps._executors import make_executor
@@ -110,6 +113,7 @@ def sweep(
         raise InvalidInput("sweep() needs a callable objective(params) -> float or dict of metrics.")
     check_sweep_arguments(n_trials=n_trials, n_jobs=n_jobs, timeout=timeout, trial_timeout=trial_timeout, seed=seed,
                           min_resource=min_resource)
+    capture_settings = context.resolve(capture)
     if n_jobs == -1:
         n_jobs = None  # one worker per CPU core (per cluster CPU on Ray)
     directions = _directions(metric, mode)
@@ -144,6 +148,7 @@ def sweep(
         client.log_batch(parent.info.run_id, params=[Param(k, v) for k, v in config.items() if v is not None])
         client.log_text(parent.info.run_id, json.dumps(_describe(space), indent=2, default=str), "sweep_space.json")
     parent_id = parent.info.run_id
+    context.start(client, parent, capture_settings, parent.data.tags.get(PARENT_RUN_ID))
     failures = sum(1 for row in rows if row["state"] == "failed")
     first_error: list[str] = []  # tracebacks of failed trials, in the order they failed
     dispatched, started = len(rows), time.monotonic()
@@ -186,10 +191,11 @@ def sweep(
                     child = client.create_run(experiment_id, run_name=f"{parent.info.run_name}-{number}",
                                               tags={PARENT_RUN_ID: parent_id, SWEEP_TAG: str(number),
                                                     REPLAY_TAG: suggestion.replay,
-                                                    PARAMS_TAG: json.dumps(params, default=str)},
+                                                    PARAMS_TAG: json.dumps(params, default=str),
+                                                    **context.inherited_tags(parent_id)},
                                               params=_flat(params))
                     task = TrialTask(number, child, params, objective, metric,
-                                     absolute_uri(client.tracking_uri), suggestion.pruning)
+                                     absolute_uri(client.tracking_uri), suggestion.pruning, capture_settings)
                     running[number] = (suggestion, task, time.monotonic())
                     runner.submit(task)
                     dispatched += 1
@@ -209,6 +215,7 @@ def sweep(
         for task in runner.cancel():
             client.set_tag(task.run_id, TRIAL_STATE_TAG, "KILLED")
             client.set_terminated(task.run_id, RunStatus.KILLED)
+        context.stop(parent_id)
         client.set_terminated(parent_id, RunStatus.KILLED if interrupted else RunStatus.FAILED)
         runner.close()
         _restore_sigterm(previous_handler)
@@ -222,6 +229,7 @@ def sweep(
         state = RunStatus.FAILED
         summary = _failure_summary(len(rows), first_error[0] if first_error else None)
         warnings.warn(f"sweep {parent_id}: {summary}", SweepFailedWarning, stacklevel=2)
+    context.stop(parent_id)
     client.set_terminated(parent_id, state)
     import pandas as pd
 

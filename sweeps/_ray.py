@@ -27,6 +27,20 @@ from autotrack.sweeps._trial import TrialOutcome, TrialTask
 __all__ = ["RayExecutor"]
 
 
+def _worker_tags(run: Any) -> dict:
+    """The scratch run's tags: the sweep's note of the parent's packages, and which Ray node ran the trial."""
+    import ray
+
+    from autotrack import context
+
+    tags = {k: v for k, v in run.data.tags.items() if k == context.PARENT_PACKAGES}
+    try:
+        tags[context.RAY_NODE_ID] = ray.get_runtime_context().get_node_id()
+    except Exception:  # not inside Ray (tests call the function directly)
+        pass
+    return tags
+
+
 def _run_on_worker(payload: bytes) -> dict:
     """In the Ray worker: run the trial against a scratch store, return everything it recorded."""
     import cloudpickle
@@ -39,7 +53,7 @@ def _run_on_worker(payload: bytes) -> dict:
     with tempfile.TemporaryDirectory(prefix="autotrack-ray-trial-") as scratch:
         tracking_uri.set_tracking_uri(scratch)
         client = Client(scratch)
-        local = client.create_run("0", run_name=task.run.info.run_name, params={})
+        local = client.create_run("0", run_name=task.run.info.run_name, params={}, tags=_worker_tags(task.run))
         outcome = run_trial(replace(task, run=local, tracking_uri=scratch))
         recorded = client.get_run(local.info.run_id)
         history = {key: [(m.value, m.timestamp, m.step) for m in client.get_metric_history(local.info.run_id, key)]

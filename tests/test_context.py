@@ -336,3 +336,37 @@ def test_a_bad_environment_setting_names_the_variable(monkeypatch):
     monkeypatch.setenv(context.CAPTURE_ENV, "code,gpu")
     with pytest.raises(InvalidInput, match=r"AUTOTRACK_CAPTURE='code,gpu': unknown kind \['gpu'\]"):
         autotrack.start_run()
+
+
+# -- sweeps ---------------------------------------------------------------------
+def _trial_objective(params):
+    import time
+
+    print(f"trial x={params['x']:.3f}")
+    time.sleep(1.5)
+    return params["x"]
+
+
+@pytest.mark.parametrize("executor", ["thread", "local", "ray"])
+def test_sweep_trials_record_their_own_host_console_and_system_metrics(executor):
+    from autotrack import sweeps
+
+    options = {"init_options": {"num_cpus": 2}} if executor == "ray" else {}
+    result = autotrack.sweep(_trial_objective, {"x": sweeps.uniform(0, 1)}, n_trials=2, metric="x",
+                             executor=executor, n_jobs=2, algo="random", seed=0, executor_options=options,
+                             capture={"system_interval": 1.0})
+    client = autotrack.Client()
+    parent = client.get_run(result.parent_run_id)
+    assert _artifact(parent, context.REQUIREMENTS) is not None
+    for row in result.trials.itertuples():
+        run = client.get_run(row.run_id)
+        tags = run.data.tags
+        assert row.state == "complete", row
+        assert tags[context.TAG_PREFIX + "hostname"] == os.uname().nodename
+        assert tags[context.PACKAGES_SAME_AS] == parent.info.run_id  # the same environment: not repeated
+        assert _artifact(run, context.REQUIREMENTS) is None
+        assert _artifact(run, context.CONSOLE_LOG) == f"trial x={row.value:.3f}\n"
+        assert client.get_metric_history(row.run_id, "system/process_rss_mb"), "no system metrics"
+        assert context.TAG_PREFIX + "command" not in tags and context.GIT_DIRTY not in tags  # the parent's
+        if executor == "ray":
+            assert len(tags[context.RAY_NODE_ID]) > 20  # the node that ran it

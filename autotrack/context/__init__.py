@@ -17,7 +17,7 @@ import os
 import threading
 import warnings
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from autotrack.context.settings import CAPTURE_ENV, INTERVAL_ENV, Capture, CaptureLike, resolve
@@ -35,6 +35,7 @@ PACKAGES_HASH = TAG_PREFIX + "packages.hash"
 PACKAGES_TOP_LEVEL = TAG_PREFIX + "packages.topLevel"  # what no other installed distribution requires
 PACKAGES_SAME_AS = TAG_PREFIX + "packages.sameAs"  # the run whose requirements.txt this run's environment matches
 PARENT_PACKAGES = TAG_PREFIX + "parent.packages"  # "<hash> <run id>", set by a sweep on the trials it creates
+RAY_NODE_ID = TAG_PREFIX + "rayNodeId"  # the Ray node a sweep trial ran on (its host is in .hostname)
 CONSOLE_LOG = "context/console.log"
 GIT_DIFF = "context/git.diff"
 REQUIREMENTS = "context/requirements.txt"
@@ -93,10 +94,15 @@ def _parent_packages(parent_run_id: str | None, hint: str | None) -> tuple[str, 
     return None
 
 
-def tags_for(settings: Capture, parent_run_id: str | None = None, hint: str | None = None) -> dict[str, str]:
-    """The tags that describe a run's code and environment (cached per process: microseconds)."""
+def tags_for(settings: Capture, parent_run_id: str | None = None, hint: str | None = None,
+             trial: bool = False) -> dict[str, str]:
+    """The tags that describe a run's code and environment (cached per process: microseconds).
+
+    A `trial` runs its parent's code in a worker process (a sweep's): its code and command are the
+    parent's, and what would be recorded here is the worker's (Ray's worker script), so they are left out.
+    """
     tags: dict[str, str] = {}
-    if settings.code:
+    if settings.code and not trial:
         try:
             from autotrack.context.code import code_state
 
@@ -114,7 +120,8 @@ def tags_for(settings: Capture, parent_run_id: str | None = None, hint: str | No
         try:
             from autotrack.context import environment
 
-            tags.update({TAG_PREFIX + key: value for key, value in environment.machine().items() if value})
+            tags.update({TAG_PREFIX + key: value for key, value in environment.machine().items()
+                         if value and not (trial and key in ("command", "entryPoint"))})
             digest = environment.packages_hash()
             tags[PACKAGES_HASH] = digest
             parent = _parent_packages(parent_run_id, hint)
@@ -144,7 +151,7 @@ def _repository(client: Any, run: Any):
 
 
 def start(client: Any, run: Any, settings: Capture, parent_run_id: str | None = None,
-          tags: Mapping[str, str] | None = None) -> None:
+          tags: Mapping[str, str] | None = None, trial: bool = False) -> None:
     """Capture `run`'s context; `tags` are the ones `tags_for` gave and were written with the run (else written here).
 
     Nothing touches the file system here: the files are written by the writer's thread on its
@@ -153,25 +160,25 @@ def start(client: Any, run: Any, settings: Capture, parent_run_id: str | None = 
     if not settings.anything:
         return
     try:
-        _start(client, run, settings, parent_run_id, tags)
+        _start(client, run, settings, parent_run_id, tags, trial)
     except Exception as error:
         _warn("context", error)
 
 
 def _start(client: Any, run: Any, settings: Capture, parent_run_id: str | None,
-           tags: Mapping[str, str] | None) -> None:
+           tags: Mapping[str, str] | None, trial: bool) -> None:
     run_id = run.info.run_id
     if run_id in _active:
         return
     if tags is None:
-        tags = tags_for(settings, parent_run_id, run.data.tags.get(PARENT_PACKAGES))
+        tags = tags_for(settings, parent_run_id, run.data.tags.get(PARENT_PACKAGES), trial)
         try:
             if tags:
                 _log_tags(client, run_id, tags)
         except Exception as error:
             _warn("context tags", error)
     capture = _RunCapture(run_id, _repository(client, run), getattr(client, "_writer", None))
-    capture.files = _files(run_id, settings, tags)
+    capture.files = _files(run_id, replace(settings, code=settings.code and not trial), tags)
     if settings.console:
         from autotrack.context import console
 

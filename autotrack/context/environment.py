@@ -41,6 +41,18 @@ def _headers(text: str) -> dict[str, list[str]]:
     return found
 
 
+def _install_paths() -> list[str]:
+    """Where distributions are installed: $PYTHONPATH and the site folders. Not `sys.path` itself, which
+    programs change as they run (Ray adds its vendored packages, pytest the test folders)."""
+    import site
+
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    paths += site.getsitepackages() if hasattr(site, "getsitepackages") else []
+    if site.ENABLE_USER_SITE:
+        paths.append(site.getusersitepackages())
+    return [p for p in dict.fromkeys(paths) if os.path.isdir(p)]
+
+
 @functools.lru_cache(maxsize=1)
 def _distributions() -> tuple[dict[str, str], tuple[str, ...]]:
     """({normalized name: "Name==version"}, top-level names): what is installed, and what nothing else needs."""
@@ -48,7 +60,7 @@ def _distributions() -> tuple[dict[str, str], tuple[str, ...]]:
 
     found: dict[str, str] = {}
     required: set[str] = set()
-    for dist in metadata.distributions():
+    for dist in metadata.distributions(path=_install_paths()):
         headers = _headers(dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "")
         name, version = headers.get("name", [None])[0], headers.get("version", ["?"])[0]
         if not name or _normalize(name) in found:

@@ -113,8 +113,8 @@ class Sampler:
         if not due:
             return
         if self._probe is None:
-            self._probe = _Probe()  # sets the CPU baselines: the first reading comes a tick later
-            return
+            self._probe = _Probe()  # sets the CPU baselines, so the first reading needs a moment after it
+            time.sleep(0.1)  # once per process, on the writer's thread
         values = self._probe.read()
         timestamp = int(time.time() * 1000)
         for run_id, watched in due:
