@@ -31,7 +31,9 @@ import mmap
 import os
 import socket
 import struct
+import threading
 import uuid
+from collections import deque
 from typing import Callable, Iterator, Sequence
 
 from autotrack.exceptions import InvalidInput
@@ -63,7 +65,7 @@ def folder_for(db_uri: str) -> str:
 
 
 class Journal:
-    """One process's journal for one store. `append` is called under the writer's append lock."""
+    """One process's journal for one store; `append` is thread-safe."""
 
     def __init__(self, folder: str):
         os.makedirs(folder, exist_ok=True)
@@ -74,31 +76,45 @@ class Journal:
         fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._keys_fd = os.open(self.keys_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
         self._capacity = _FIRST_SLOTS
-        os.ftruncate(self._fd, _HEADER + self._capacity * RECORD.size)
-        self._map = mmap.mmap(self._fd, _HEADER + self._capacity * RECORD.size)
+        size = _HEADER + self._capacity * RECORD.size
+        # Blocks allocated and pages mapped now, not at the first write to each page: a fault that
+        # allocates a block on the file system costs milliseconds, inside log_metric.
+        os.posix_fallocate(self._fd, 0, size)
+        self._map = mmap.mmap(self._fd, size, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0))
         self._map[0:4] = _MAGIC
         self._pairs: dict[str, dict[str, int]] = {}  # run id -> key -> pair number
         self._defined = 0
         self.next = 0  # the next free slot
+        # Reentrant: a SIGTERM handler (fluent's) may flush and retire on the thread it interrupted in `append`.
+        self.lock = threading.RLock()
         self.drained = 0  # slots [0, drained) are in the database
 
-    def append(self, run_id: str, key: str, value: float, timestamp: int, step: int) -> None:
-        """~0.3 us: two dict lookups, one struct pack into the mapped page, the commit byte."""
-        keys = self._pairs.get(run_id)
-        pair = keys.get(key) if keys is not None else None
-        if pair is None:
-            pair = self._define(run_id, key)
-        slot = self.next
-        if slot >= self._capacity:
-            self._grow()
-        offset = _HEADER + (slot << 5)
-        try:
-            _pack_into(self._map, offset, pair, step, timestamp, value, 0)
-        except struct.error:
-            raise InvalidInput(f"Metric '{key}': step {step!r}, timestamp {timestamp!r} or value {value!r} does not "
-                               "fit a 64-bit integer / float; check them with autotrack.validation.") from None
-        self._map[offset + 31] = 1  # commit, set last: a record torn by a kill is never read
-        self.next = slot + 1
+    def append(self, entry: MetricEntry, pending: deque) -> None:
+        """Journal `entry`, then buffer it in `pending`, under one lock: both keep one order (~0.4 us).
+
+        The commit byte is the record's last field: CPython's `pack_into` zeroes
+        the record, then writes the fields in format order, so a record torn by
+        a kill has commit 0 and is never read.
+        """
+        run_id, key, value, timestamp, step = entry
+        with self.lock:
+            keys = self._pairs.get(run_id)
+            pair = keys.get(key) if keys is not None else None
+            if pair is None:
+                pair = self._define(run_id, key)
+            slot = self.next
+            if slot >= self._capacity:
+                self._grow()
+            try:
+                _pack_into(self._map, _HEADER + (slot << 5), pair, step, timestamp, value, 1)
+            except (struct.error, ValueError):
+                if self._map.closed:  # retired at exit by another thread: buffered only
+                    pending.append(entry)
+                    return
+                raise InvalidInput(f"Metric '{key}': step {step!r}, timestamp {timestamp!r} or value {value!r} does "
+                                   "not fit a 64-bit integer / float; check them with autotrack.validation.") from None
+            self.next = slot + 1
+            pending.append(entry)
 
     def _define(self, run_id: str, key: str) -> int:
         pair = self._defined
@@ -117,15 +133,27 @@ class Journal:
         _DRAINED.pack_into(self._map, 8, self.drained)
 
     def rewind_if_drained(self) -> None:
-        """Reuse the file from its start once everything in it is in the database (under the append lock)."""
-        if self.drained != self.next or self.next < _REWIND_AFTER:
+        """Reuse the file from its start once everything in it is in the database; never waits for `lock`."""
+        if self.drained != self.next or self.next < _REWIND_AFTER or not self.lock.acquire(blocking=False):
+            return
+        try:
+            self._rewind()
+        finally:
+            self.lock.release()
+
+    def _rewind(self) -> None:
+        if self.drained != self.next:
             return
         self._map[_HEADER : _HEADER + self.next * RECORD.size] = bytes(self.next * RECORD.size)
         self.next = self.drained = 0  # a kill before this line leaves drained == the first empty slot: fine
         _DRAINED.pack_into(self._map, 8, 0)
 
-    def close(self, remove: bool) -> None:
+    def close(self) -> None:
         """Unmap; delete the files when everything is in the database (else the next process recovers them)."""
+        with self.lock:
+            self._close(remove=self.drained == self.next)
+
+    def _close(self, remove: bool) -> None:
         if remove:
             for path in (self.path, self.keys_path):
                 try:

@@ -100,8 +100,7 @@ class BackgroundWriter:
         self._failures = 0
         self._gone_warned = False
         self._gone_count = 0
-        # Reentrant: a SIGTERM handler (fluent's) may flush and retire on the thread it interrupted inside `log`.
-        self._append_lock = threading.RLock()
+        self._journal_lock = threading.Lock()  # opening and retiring the journal
         # None: opened at the first value; False: off (or could not be opened)
         self._journal: journals.Journal | None | bool = None if self._journal_folder else False
         self._recover_warned = False
@@ -117,9 +116,7 @@ class BackgroundWriter:
         """Buffer (run_id, key, value, timestamp, step), validated by the caller, and journal it."""
         journal = self._journal
         if journal:
-            with self._append_lock:  # one order for the journal and the buffer: flushes drain a prefix
-                journal.append(*entry)
-                self._pending.append(entry)
+            journal.append(entry, self._pending)  # one order for both: flushes drain a prefix of the journal
         elif journal is None:
             self._open_journal()
             return self.log(entry)
@@ -129,7 +126,7 @@ class BackgroundWriter:
             self._start()
 
     def _open_journal(self) -> None:
-        with self._append_lock:
+        with self._journal_lock:
             if self._journal is not None:
                 return
             try:
@@ -170,10 +167,10 @@ class BackgroundWriter:
         if not self._lock.acquire(timeout=5):
             return  # the files stay and the lock goes with the process: recovered later, at least once
         try:
-            with self._append_lock:
+            with self._journal_lock:
                 journal, self._journal = self._journal, (None if self._journal_folder else False)
                 if journal:
-                    journal.close(remove=journal.drained == journal.next)
+                    journal.close()
         finally:
             self._lock.release()
 
@@ -208,11 +205,7 @@ class BackgroundWriter:
         journal = self._journal
         if journal and count:
             journal.mark_drained(count)
-            if journal.drained == journal.next and self._append_lock.acquire(blocking=False):
-                try:  # optional: skipped rather than waited for
-                    journal.rewind_if_drained()
-                finally:
-                    self._append_lock.release()
+            journal.rewind_if_drained()
 
     def _store_gone(self, unwritten: _Unwritten) -> None:
         """The database file is gone or replaced: refuse to write into it, say so once, never raise."""
