@@ -8,12 +8,15 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import autotrack
-from autotrack.exceptions import StoreUnusable
+from autotrack.exceptions import NotFound, StoreUnusable
 from autotrack.models.model import MalformedModel
 from autotrack.tracking_uri import _stores
 
@@ -246,3 +249,35 @@ def test_serving_a_model_with_a_malformed_mlmodel_fails_at_once_in_one_line(mode
     (model_folder / "MLmodel").write_text("flavors: {python_function: {loader_module: 7}}\n")
     one_line_error(cli("models", "serve", "-m", str(model_folder), "--port", "0", cwd=tmp_path),
                    f"{model_folder / 'MLmodel'}: the python_function flavor has no loader_module")
+
+
+@pytest.fixture(scope="module")
+def good_database(tmp_path_factory) -> tuple[bytes, str]:
+    folder = tmp_path_factory.mktemp("good") / "store"
+    out = subprocess.run([sys.executable, "-c", _MAKE_STORE, str(folder)], capture_output=True, text=True, check=True)
+    return (folder / "autotrack.db").read_bytes(), out.stdout.split()[0]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_damage_to_the_database_file_reads_or_fails_as_store_unusable(good_database, tmp_path, data):
+    """Cut short, overwritten anywhere, or both: reading never raises anything but StoreUnusable (or NotFound
+    when the damage removed the run)."""
+    original, run_id = good_database
+    length = data.draw(st.one_of(st.just(len(original)), st.integers(0, len(original))), label="length")
+    damaged = bytearray(original[:length])
+    for _ in range(data.draw(st.integers(0 if length < len(original) else 1, 3), label="overwrites")):
+        start = data.draw(st.integers(0, max(0, len(damaged) - 1)), label="at")
+        junk = data.draw(st.binary(min_size=1, max_size=4096), label="junk")
+        damaged[start : start + len(junk)] = junk
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    (folder / "autotrack.db").write_bytes(bytes(damaged))
+    try:
+        client = autotrack.Client(str(folder))
+        client.search_runs(["0"])
+        client.get_run(run_id)
+        client.get_metric_history(run_id, "rmse")
+    except (StoreUnusable, NotFound) as error:
+        assert "\n" not in str(error)
+    finally:
+        forget(folder)

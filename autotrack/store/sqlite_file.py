@@ -18,6 +18,7 @@ from autotrack.exceptions import StoreUnusable
 __all__ = ["inspect", "is_damage", "read_only_connector", "unusable"]
 
 _HEADER = b"SQLite format 3\x00"
+_DAMAGE = ("malformed", "not a database", "unsupported file format")  # SQLite's words for a damaged file
 
 
 def inspect(path: str) -> bool:
@@ -38,7 +39,7 @@ def inspect(path: str) -> bool:
         raise StoreUnusable(f"{path}: the store database cannot be read ({error.strerror}).") from None
     if header and not header.startswith(_HEADER[: len(header)]):
         start = header[:16].decode("ascii", "replace").split("\n")[0]
-        begins = f"it begins {start!r}" if start.isprintable() and "\ufffd" not in start else "no SQLite header"
+        begins = f"it begins {start!r}" if start and start.isprintable() and "\ufffd" not in start else "no SQLite header"
         raise StoreUnusable(f"{path} is not a SQLite database ({begins}): point the tracking URI at an autotrack "
                             "store, or move this file away.")
     if header:
@@ -85,14 +86,14 @@ def read_only_connector(path: str) -> Callable[[], sqlite3.Connection]:
 def is_damage(error: BaseException) -> bool:
     """Whether a database error says the file itself is damaged (met mid-use, on a page not read at open)."""
     message = str(getattr(error, "orig", None) or error).lower()
-    return "malformed" in message or "not a database" in message
+    return any(sign in message for sign in _DAMAGE)
 
 
 def unusable(location: str, error: BaseException) -> StoreUnusable:
     """A database error met while opening a store, as one line naming the store and what is wrong."""
     message = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
     lowered = message.lower()
-    if "not a database" in lowered or "malformed" in lowered:
+    if any(sign in lowered for sign in _DAMAGE):
         what = (f"is damaged or not a SQLite database (SQLite: {message}). "
                 "Restore it from a copy, or move it away to start a new store.")
     elif "readonly" in lowered or "read-only" in lowered:
