@@ -219,9 +219,9 @@ time.sleep(120)
 """
 
 
-def _logger(tmp_path, total: int, then: str) -> tuple[subprocess.Popen, str, str]:
-    uri = str(tmp_path / "store")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTRACK_")}
+def _logger(tmp_path, total: int, then: str, uri: str | None = None) -> tuple[subprocess.Popen, str, str]:
+    uri = uri or str(tmp_path / "store")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTRACK_") or k == "AUTOTRACK_HOME"}
     child = subprocess.Popen([sys.executable, "-c", _LOGGER, str(total), then], env={**env, "STORE": uri},
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return child, uri, child.stdout.readline().strip()
@@ -231,8 +231,12 @@ def _steps(uri: str, run_id: str) -> list[int]:
     return [m.step for m in autotrack.Client(uri).get_metric_history(run_id, "loss")]
 
 
-def test_sigkill_right_after_logging_loses_nothing(tmp_path):
-    child, uri, run_id = _logger(tmp_path, 20_000, "sleep")
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_sigkill_right_after_logging_loses_nothing(tmp_path, request, database):
+    from autotrack import journal
+
+    uri = request.getfixturevalue("postgres_uri") if database == "postgresql" else None
+    child, uri, run_id = _logger(tmp_path, 20_000, "sleep", uri)
     while child.stdout.readline().strip() != "done":
         pass
     child.kill()  # well within the writer's one-second flush interval
@@ -240,7 +244,7 @@ def test_sigkill_right_after_logging_loses_nothing(tmp_path):
     steps = _steps(uri, run_id)  # this read writes the dead process's journal into the store
     assert sorted(set(steps)) == list(range(20_000))
     assert len(steps) - 20_000 <= 1000, "duplicates only from a flush cut between its commit and its mark"
-    assert os.listdir(str(tmp_path / "store" / "autotrack.db-metric-journal")) == []
+    assert os.listdir(journal.folder_for(autotrack.Client(uri).store.db_uri)) == []
 
 
 def test_sigkill_in_the_middle_of_logging_loses_nothing_returned_from(tmp_path):
