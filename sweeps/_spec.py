@@ -28,6 +28,7 @@ __all__ = ["InvalidSweepSpec", "SweepSpec", "load_spec"]
 
 METHODS = {"tpe": "tpe", "bayes": "tpe", "random": "random", "grid": "grid", "cmaes": "cmaes",
            "hyperopt-tpe": "hyperopt-tpe", "nsga2": "nsga2"}
+LOG_MIN, LOG_MAX = math.log(sys.float_info.min), math.log(sys.float_info.max)  # exponents of normal floats
 DISTRIBUTIONS = ("constant", "categorical", "int_uniform", "uniform", "q_uniform", "log_uniform",
                  "log_uniform_values", "q_log_uniform_values")
 
@@ -75,6 +76,10 @@ class Parameter(BaseModel):
                     raise ValueError(f"min ({self.min:g}) must not be greater than max ({self.max:g})")
                 if kind in ("log_uniform_values", "q_log_uniform_values") and self.min <= 0:
                     raise ValueError(f"{kind} needs min > 0")
+                if kind == "log_uniform" and not (LOG_MIN <= self.min and self.max <= LOG_MAX):
+                    raise ValueError(f"log_uniform takes natural-log exponents (W&B's meaning), from {LOG_MIN:.0f} to "
+                                     f"{LOG_MAX:.0f} (e^x must be a normal float); got min={self.min:g}, "
+                                     f"max={self.max:g}. For the values themselves use log_uniform_values")
                 if kind.startswith("q_") and not self.q:
                     raise ValueError(f"{kind} needs q")
         if self.values is not None and not self.values:

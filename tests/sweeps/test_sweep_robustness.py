@@ -419,3 +419,56 @@ def test_a_timed_out_thread_trial_stays_failed_when_its_thread_ends_later():
     run = autotrack.get_run(slow)
     assert run.info.status == RunStatus.FAILED and "x" not in run.data.metrics
     assert "trial_timeout=0.5s" in open(autotrack.Client().download_artifacts(slow, "traceback.txt")).read()
+
+
+# -- 7, as properties: any value of a numeric key either loads or is refused with the key named -----------
+ANY_VALUE = st.one_of(st.integers(-2**70, 2**70), st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+                      st.none(), st.text(max_size=3))
+YAML_TO_PYTHON = {"run_cap": "n_trials", "parallelism": "n_jobs", "trial_timeout": "trial_timeout", "seed": "seed"}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(sorted(YAML_TO_PYTHON)), ANY_VALUE)
+def test_yaml_and_python_give_the_same_verdict_on_any_number(key, value):
+    from autotrack.sweeps._limits import check_sweep_arguments
+    from autotrack.sweeps._spec import SweepSpec
+
+    spec = {**GOOD, key: value}
+    try:
+        SweepSpec.model_validate(spec)
+        yaml_ok = True
+    except Exception as error:
+        assert type(error).__name__ == "ValidationError" and key in str(error)
+        yaml_ok = False
+    try:
+        check_sweep_arguments(**{YAML_TO_PYTHON[key]: value})
+        python_ok = True
+    except autotrack.InvalidInput as error:
+        assert YAML_TO_PYTHON[key] in str(error)
+        python_ok = False
+    assert yaml_ok == python_ok, (key, value)
+
+
+BOUND = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-2**60, 2**60), st.none())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["int_uniform", "uniform", "q_uniform", "log_uniform", "log_uniform_values",
+                        "q_log_uniform_values", None]), BOUND, BOUND, BOUND)
+def test_any_distribution_bounds_load_or_are_refused_with_one_message(distribution, low, high, q):
+    import tempfile
+
+    parameter = {k: v for k, v in {"distribution": distribution, "min": low, "max": high, "q": q}.items()
+                 if v is not None}
+    folder = tempfile.mkdtemp()
+    path = os.path.join(folder, "sweep.yaml")
+    with open(path, "w") as file:
+        file.write(json.dumps({**GOOD, "parameters": {"x": parameter}})
+                   .replace("Infinity", ".inf").replace("NaN", ".nan"))
+    try:
+        spec = load_spec(path)  # anything but InvalidSweepSpec (OverflowError, ValueError, ...) fails the test
+    except InvalidSweepSpec as error:
+        assert "parameters" in str(error) and "\n" not in str(error)
+        return
+    space = spec.space()
+    assert set(space) == {"x"}
