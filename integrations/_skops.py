@@ -2,19 +2,23 @@
 
 At import, skops builds its default trust list (`SKLEARN_ESTIMATOR_TYPE_NAMES`)
 with `sklearn.utils.all_estimators()`, which imports every scikit-learn module
-(and torch through some): 3-6 s, nearly all of a first `log_model`. autotrack
+(and torch through some), and imports `sklearn.ensemble` for a few more names:
+3-6 s, nearly all of a first `log_model`. autotrack
 never needs that list: it trusts exactly the types a model's file lists, and
 only under its own prefixes. Other skops users in the same process do need it
 (MLflow's sklearn flavor refuses to save without it), so the list stays, but
-is computed on its first use by anyone other than autotrack.
+is computed on its first use by anyone other than autotrack (`_DefaultTrustList`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import importlib.abc
+import importlib.util
 import sys
 import threading
+from types import ModuleType
 from typing import Any, Iterator
 
 __all__ = ["autotrack_calls", "skops_io"]
@@ -24,27 +28,60 @@ _lock = threading.Lock()
 
 
 class _DefaultTrustList(list):
-    """skops' default trust list, filled on first use unless that use is autotrack's own."""
+    """One of skops' default trust lists, filled on first use unless that use is autotrack's own."""
 
     _filled = False
+
+    def __init__(self, name: str):
+        super().__init__()
+        self._name = name
 
     def _names(self) -> list:
         if not self._filled and not _autotrack_call.get():
             with _lock:
                 if not self._filled:
-                    from sklearn.utils import all_estimators
-                    from skops.io._utils import get_type_name
-
-                    names = [get_type_name(cls) for _, cls in all_estimators()]
-                    list.extend(self, [name for name in names if name.startswith("sklearn.")])
+                    list.extend(self, getattr(_complete_lists(), self._name))
                     self._filled = True
         return self
+
+
+def _complete_lists() -> ModuleType:
+    """skops' trust-list module run in full (the scan included), apart from the one skops uses."""
+    global _complete
+    if _complete is None:
+        from skops.io import _trusted_types
+
+        spec = importlib.util.spec_from_file_location("skops.io._trusted_types_complete", _trusted_types.__file__)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _complete = module
+    return _complete
+
+
+_complete: ModuleType | None = None
+# lists skops computes at import by importing most of scikit-learn; the others are cheap
+_DEFERRED = ("SKLEARN_ESTIMATOR_TYPE_NAMES", "SKLEARN_INTERNAL_TYPE_NAMES")
+
+
+class _DeferEnsemble(importlib.abc.MetaPathFinder):
+    """While this thread imports skops, `sklearn.ensemble` (~1 s, only for a trust list) is not found."""
+
+    def __init__(self) -> None:
+        self.thread = threading.get_ident()
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if threading.get_ident() == self.thread and name.split(".")[:2] == ["sklearn", "ensemble"]:
+            raise ImportError(f"{name}: deferred by autotrack while skops.io loads")
+        return None
 
 
 def _reading(name: str):
     method = getattr(list, name)
 
     def read(self, *args, **kwargs):
+        for other in args:  # list + list reads the other's storage directly: fill it first
+            if isinstance(other, _DefaultTrustList):
+                other._names()
         return method(self._names(), *args, **kwargs)
 
     read.__name__ = name
@@ -68,7 +105,7 @@ def autotrack_calls() -> Iterator[None]:
 
 
 def skops_io() -> Any:
-    """`skops.io`, imported without the scan when autotrack is first to import it."""
+    """`skops.io`, imported without its scans when autotrack is first to import it."""
     if "skops.io" in sys.modules:
         return sys.modules["skops.io"]
     with _lock:
@@ -76,13 +113,18 @@ def skops_io() -> Any:
 
         scan = sklearn.utils.all_estimators
         sklearn.utils.all_estimators = lambda *args, **kwargs: []
+        deferral = None if "sklearn.ensemble" in sys.modules else _DeferEnsemble()
+        if deferral is not None:
+            sys.meta_path.insert(0, deferral)
         try:
             import skops.io as sio
             from skops.io import _general, _trusted_types
         finally:
             sklearn.utils.all_estimators = scan
-        if not _trusted_types.SKLEARN_ESTIMATOR_TYPE_NAMES:  # the scan was skipped: fill it on first use
-            lazy = _DefaultTrustList()
-            _trusted_types.SKLEARN_ESTIMATOR_TYPE_NAMES = lazy
-            _general.SKLEARN_ESTIMATOR_TYPE_NAMES = lazy
+            if deferral is not None:
+                sys.meta_path.remove(deferral)
+        for name in _DEFERRED:  # complete on first use by anyone else
+            lazy = _DefaultTrustList(name)
+            setattr(_trusted_types, name, lazy)
+            setattr(_general, name, lazy)
     return sio

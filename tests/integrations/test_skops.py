@@ -29,6 +29,10 @@ SCRIPT = textwrap.dedent("""
     loaded = autotrack.sklearn.load_model(folder + "/m")
     assert type(loaded).__name__ == "LogisticRegression"
     assert calls == [], "autotrack's own save and load ran the estimator scan"
+    assert "sklearn.ensemble" not in sys.modules  # imported by skops only for a trust list: deferred
+    from sklearn.ensemble import HistGradientBoostingClassifier  # and importable as ever afterwards
+    autotrack.sklearn.save_model(HistGradientBoostingClassifier(max_iter=3).fit(X, y), folder + "/h")
+    assert type(autotrack.sklearn.load_model(folder + "/h")).__name__ == "HistGradientBoostingClassifier"
 
     # any other skops user in the process: the default list is complete on first use
     import skops.io as sio
@@ -38,6 +42,12 @@ SCRIPT = textwrap.dedent("""
     expected = sorted(f"{c.__module__}.{c.__name__}" for _, c in real_scan() if c.__module__.startswith("sklearn."))
     assert sorted(_trusted_types.SKLEARN_ESTIMATOR_TYPE_NAMES) == expected
     assert "sklearn.svm._classes.SVC" in _trusted_types.SKLEARN_ESTIMATOR_TYPE_NAMES
+    from skops.io import _general
+    combined = _general.SKLEARN_ESTIMATOR_TYPE_NAMES + _general.SKLEARN_INTERNAL_TYPE_NAMES
+    assert "sklearn._loss.loss.HalfBinomialLoss" in combined
+    assert "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper" in combined
+    assert sio.get_untrusted_types(file=folder + "/h/model.skops") == [
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]  # skops' own choice, kept
     print("ok")
 """)
 
