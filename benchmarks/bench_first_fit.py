@@ -6,7 +6,8 @@ LightGBM, PyTorch): no autolog; autolog with `log_models=False`; autolog with
 models. Each variant runs `BENCH_REPEAT` times, interleaved (one of each per
 round, so the machine's drift hits all alike), after one warm-up round, in a
 folder whose store exists already (as for a user running the script again).
-Figures: median seconds per variant, and the added seconds over no autolog.
+Figures: median wall and CPU seconds per variant, and the added seconds over no autolog
+(CPU seconds are the steadier figure on a shared machine).
 Targets: +0.3 s without models, +0.8 s with models, >= 15x less than MLflow.
 
 MLflow runs in its own interpreter when one is given or found
@@ -17,6 +18,7 @@ libraries installed there; without it the benchmark runs without MLflow.
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -96,16 +98,22 @@ def variants(library: str, mlflow: bool) -> dict[str, tuple[str, str]]:
     return found
 
 
-def run_once(python: str, code: str, folder: str) -> float:
+def run_once(python: str, code: str, folder: str) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one fresh process. CPU time barely moves when other
+    work shares the machine, so it is reported beside the wall time; BLAS and OpenMP get one
+    thread so CPU time is not inflated by idle spinning."""
     env = {**os.environ, "AUTOTRACK_TRACKING_URI": os.path.join(folder, "autotrack-runs"),
-           "PYTHONWARNINGS": "ignore", "GIT_PYTHON_REFRESH": "quiet"}
+           "PYTHONWARNINGS": "ignore", "GIT_PYTHON_REFRESH": "quiet", "OMP_NUM_THREADS": "1",
+           "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     env.pop("AUTOTRACK_RUN_ID", None)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([python, "-c", code], cwd=folder, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"{python} failed:\n{code}\n{done.stderr[-3000:]}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def importable(python: str, module: str) -> bool:
@@ -121,25 +129,29 @@ def bench_library(library: str) -> dict:
     mlflow = library in MLFLOW_LIBRARIES and importable(MLFLOW_PYTHON, f"mlflow, {module}")
     chosen = variants(library, mlflow)
     times: dict[str, list[float]] = {name: [] for name in chosen}
+    cpu: dict[str, list[float]] = {name: [] for name in chosen}
     with tempfile.TemporaryDirectory() as root:
         folders = {name: os.path.join(root, name) for name in chosen}
         for folder in folders.values():
             os.makedirs(folder)
         for round_ in range(REPEAT + 1):
             for name, (python, code) in chosen.items():
-                elapsed = run_once(python, code, folders[name])
+                elapsed, seconds = run_once(python, code, folders[name])
                 if round_:  # round 0 warms the disk cache and creates each store
                     times[name].append(elapsed)
-    median = {name: statistics.median(values) for name, values in times.items()}
-    figures = {f"{library}_{name}_s": value for name, value in median.items()}
-    for name in ("autotrack_no_models", "autotrack_models"):
-        figures[f"{library}_{name}_added_s"] = median[name] - median["plain"]
-    if mlflow:
-        for name in ("no_models", "models"):
-            added = median[f"mlflow_{name}"] - median["mlflow_plain"]
-            figures[f"{library}_mlflow_{name}_added_s"] = added
-            figures[f"{library}_mlflow_over_autotrack_{name}"] = added / max(
-                figures[f"{library}_autotrack_{name}_added_s"], 0.01)
+                    cpu[name].append(seconds)
+    figures = {}
+    for unit, measured in (("s", times), ("cpu_s", cpu)):
+        median = {name: statistics.median(values) for name, values in measured.items()}
+        figures.update({f"{library}_{name}_{unit}": value for name, value in median.items()})
+        for name in ("autotrack_no_models", "autotrack_models"):
+            figures[f"{library}_{name}_added_{unit}"] = median[name] - median["plain"]
+        if mlflow:
+            for name in ("no_models", "models"):
+                added = median[f"mlflow_{name}"] - median["mlflow_plain"]
+                figures[f"{library}_mlflow_{name}_added_{unit}"] = added
+                figures[f"{library}_mlflow_over_autotrack_{name}_{unit}"] = added / max(
+                    figures[f"{library}_autotrack_{name}_added_{unit}"], 0.01)
     return figures
 
 
