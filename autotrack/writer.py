@@ -73,7 +73,7 @@ def _refused_by_data(error: BaseException) -> bool:
 
     from autotrack.exceptions import AutotrackException, StoreGone
 
-    if isinstance(error, StoreGone):
+    if isinstance(error, (StoreGone, OSError)):  # a file system or a network (a tracking server) failed
         return False
     if isinstance(error, sa.exc.DBAPIError):
         return isinstance(error, (sa.exc.IntegrityError, sa.exc.DataError)) and not error.connection_invalidated

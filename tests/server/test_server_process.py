@@ -198,3 +198,44 @@ def test_sweep_on_ray_logs_to_the_server(on_server):
     trials = autotrack.search_runs(filter_string=f"tags.`{system_tags.PARENT_RUN_ID}` = '{result.parent_run_id}'",
                                    output_format="list")
     assert len(trials) == 2 and all(t.info.status == "FINISHED" and "seen" in t.data.metrics for t in trials)
+
+
+GONE_FOR_GOOD = textwrap.dedent(
+    """
+    import sys, time
+    import autotrack
+    from autotrack.store.http import ServerUnreachable
+
+    autotrack.set_tracking_uri(sys.argv[1])
+    run = autotrack.start_run()
+    print("started", flush=True)
+    sys.stdin.readline()  # the test stops the server for good here
+    for step in range(3000):
+        autotrack.log_metric("loss", 1.0 / (step + 1), step=step)
+        if step % 1000 == 0:
+            time.sleep(1.2)  # the writer tries (and fails) meanwhile
+    autotrack.log_metric("after", 1.0)
+    print("training done", flush=True)
+    try:
+        autotrack.end_run()
+    except ServerUnreachable as error:
+        print("end_run:", type(error).__name__, flush=True)
+    """
+)
+
+
+def test_a_server_gone_for_good_is_one_warning_not_an_exception_in_training(tmp_path):
+    server = ServerProcess(str(tmp_path / "store")).start()
+    env = {**os.environ, "AUTOTRACK_HTTP_RETRY_SECONDS": "0.5", "AUTOTRACK_CAPTURE": "none",
+           "PYTHONWARNINGS": "default"}
+    script = subprocess.Popen([sys.executable, "-c", GONE_FOR_GOOD, server.url], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    assert script.stdout.readline().strip() == "started"
+    assert server.stop()
+    out, err = script.communicate("go\n", timeout=120)
+    assert "training done" in out, err
+    assert err.count("metrics yet; they are kept and it will retry") == 1  # one warning while training
+    assert "Is `autotrack server` running there?" in err
+    # At exit, one more line says where the unsent values wait (the metric journal) for the next process.
+    assert err.count("AutotrackWarning") == 2 and "metric-journal" in err
+    assert "end_run: ServerUnreachable" in out  # ending the run needs the server: a clear error there
