@@ -239,3 +239,44 @@ def test_a_server_gone_for_good_is_one_warning_not_an_exception_in_training(tmp_
     # At exit, one more line says where the unsent values wait (the metric journal) for the next process.
     assert err.count("AutotrackWarning") == 2 and "metric-journal" in err
     assert "end_run: ServerUnreachable" in out  # ending the run needs the server: a clear error there
+
+
+STREAMING = textwrap.dedent(
+    """
+    import os, resource, sys
+    import autotrack
+
+    autotrack.set_tracking_uri(sys.argv[1])
+    path = sys.argv[2]
+    with open(path, "wb") as file:  # 256 MiB, written in 1 MiB pieces
+        for _ in range(256):
+            file.write(os.urandom(1 << 20))
+    client = autotrack.Client()
+    run = client.create_run("0")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    client.log_artifact(run.info.run_id, path, "data")
+    back = client.download_artifacts(run.info.run_id, "data/" + os.path.basename(path), os.path.dirname(path) + "/down")
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print((after - before) // 1024, os.path.getsize(back), flush=True)
+    """
+)
+
+
+def _peak_rss_mib(pid: int) -> int:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024
+    raise AssertionError("no VmHWM")
+
+
+def test_artifacts_stream_through_client_and_server(server_process, tmp_path):
+    """A 256 MiB file goes up and comes back without either side holding it in memory."""
+    server_before = _peak_rss_mib(server_process.process.pid)
+    env = {**os.environ, "AUTOTRACK_CAPTURE": "none"}
+    out = subprocess.run([sys.executable, "-c", STREAMING, server_process.url, str(tmp_path / "big.bin")],
+                         capture_output=True, text=True, env=env, timeout=300, check=True).stdout.split()
+    client_growth_mib, size = int(out[0]), int(out[1])
+    assert size == 256 << 20
+    assert client_growth_mib < 64, client_growth_mib
+    assert _peak_rss_mib(server_process.process.pid) - server_before < 64
+    assert (tmp_path / "down" / "big.bin").read_bytes()[:4096] == (tmp_path / "big.bin").read_bytes()[:4096]
