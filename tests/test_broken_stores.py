@@ -252,10 +252,10 @@ def test_serving_a_model_with_a_malformed_mlmodel_fails_at_once_in_one_line(mode
 
 
 @pytest.fixture(scope="module")
-def good_database(tmp_path_factory) -> tuple[bytes, str]:
+def good_database(tmp_path_factory) -> tuple[Path, str]:
     folder = tmp_path_factory.mktemp("good") / "store"
     out = subprocess.run([sys.executable, "-c", _MAKE_STORE, str(folder)], capture_output=True, text=True, check=True)
-    return (folder / "autotrack.db").read_bytes(), out.stdout.split()[0]
+    return folder / "autotrack.db", out.stdout.split()[0]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -263,7 +263,8 @@ def good_database(tmp_path_factory) -> tuple[bytes, str]:
 def test_any_damage_to_the_database_file_reads_or_fails_as_store_unusable(good_database, tmp_path, data):
     """Cut short, overwritten anywhere, or both: reading never raises anything but StoreUnusable (or NotFound
     when the damage removed the run)."""
-    original, run_id = good_database
+    path, run_id = good_database
+    original = path.read_bytes()
     length = data.draw(st.one_of(st.just(len(original)), st.integers(0, len(original))), label="length")
     damaged = bytearray(original[:length])
     for _ in range(data.draw(st.integers(0 if length < len(original) else 1, 3), label="overwrites")):

@@ -115,7 +115,7 @@ class SqlStore(SqlRegistry):
         try:
             with conn.begin():
                 yield conn
-        except (sa.exc.DBAPIError, sqlite3.DatabaseError) as error:  # the latter from the driver's own cursor
+        except (sa.exc.DBAPIError, sqlite3.DatabaseError, UnicodeDecodeError) as error:  # driver's own cursor too
             if getattr(error, "connection_invalidated", False):
                 setattr(local, "write" if write else "read", None)
             if sqlite_file.is_damage(error):
@@ -144,8 +144,8 @@ class SqlStore(SqlRegistry):
         try:
             with self._engine.connect() as conn:
                 return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-        except sa.exc.DBAPIError as error:
-            if "alembic_version" in str(error.orig):  # no such table / relation does not exist: a new database
+        except (sa.exc.DBAPIError, UnicodeDecodeError) as error:  # the latter: text in a damaged file
+            if "alembic_version" in str(getattr(error, "orig", "")):  # no such table / relation: a new database
                 return None
             raise sqlite_file.unusable(self._location(), error) from None
 

@@ -18,7 +18,9 @@ from autotrack.exceptions import StoreUnusable
 __all__ = ["inspect", "is_damage", "read_only_connector", "unusable"]
 
 _HEADER = b"SQLite format 3\x00"
-_DAMAGE = ("malformed", "not a database", "unsupported file format")  # SQLite's words for a damaged file
+# SQLite's (and its driver's) words for a damaged file
+_DAMAGE = ("malformed", "not a database", "unsupported file format", "could not decode to utf-8",
+           "codec can't decode")
 
 
 def inspect(path: str) -> bool:
