@@ -75,7 +75,7 @@ def finite_number(value: Any) -> float | None:
     if not _number(value) or not math.isfinite(value):
         raise ValueError(f"must be a finite number; got {value!r}")
     if _whole(value) and abs(value) > MAX_EXACT_INT:
-        raise ValueError(f"must be within ±2**53 (bounds are read as floats); got {value!r}")
+        raise ValueError(f"must be within ±2**53 (larger integers are not exact as floats); got {value!r}")
     return value
 
 

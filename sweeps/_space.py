@@ -41,9 +41,13 @@ class Distribution:
                 raise InvalidInput(f"{self.kind}(): {name} {error}.") from None
         if self.low is None or self.high is None or not self.low < self.high:
             raise InvalidInput(f"{self.kind}(low, high) needs low < high, got low={self.low}, high={self.high}.")
+        if not math.isfinite(float(self.high) - float(self.low)):  # samplers draw low + u * (high - low)
+            raise InvalidInput(f"{self.kind}({self.low}, {self.high}): high - low must be a finite float.")
+        if self.kind == "randint" and not (float(self.low).is_integer() and float(self.high).is_integer()):
+            raise InvalidInput(f"randint(low, high) needs whole numbers, got low={self.low}, high={self.high}.")
         if self.kind in ("loguniform", "qloguniform") and self.low <= 0:
             raise InvalidInput(f"{self.kind} needs low > 0 (it samples the logarithm), got {self.low}.")
-        if self.q is not None and self.q <= 0:
+        if self.kind.startswith("q") and self.q is None or self.q is not None and self.q <= 0:
             raise InvalidInput(f"{self.kind} needs q > 0, got {self.q}.")
 
     def sample(self, trial: Any, name: str) -> Any:
@@ -76,6 +80,9 @@ def randint(low: int, high: int) -> Distribution:
 
 def quniform(low: float, high: float, q: float) -> Distribution:
     """Uniform on low, low+q, ..., high (Optuna requires (high-low) to be a multiple of q)."""
+    Distribution("quniform", low, high, q)  # bounds and q > 0 first: the check below divides by q
+    if (high - low) / q > 2**53:  # Optuna counts the steps exactly (decimal), and a sampler could not tell them apart
+        raise InvalidInput(f"quniform({low}, {high}, {q}): (high - low) / q must be at most 2**53 steps.")
     if not math.isclose(((high - low) / q) % 1, 0, abs_tol=1e-9) and not math.isclose(((high - low) / q) % 1, 1):
         raise InvalidInput(f"quniform({low}, {high}, {q}): high - low must be a multiple of q.")
     return Distribution("quniform", low, high, q)

@@ -86,7 +86,7 @@ def test_the_same_huge_grid_from_yaml_with_run_cap(tmp_path):
     assert len(children(parent.info.run_id, str(tmp_path / "runs"))) == 20
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, database=None)
 @given(st.lists(st.integers(1, 6), min_size=1, max_size=4), st.integers(0, 2**32 - 1))
 def test_grid_indices_decode_to_every_point_once_and_read_back(radices, seed):
     grid = {f"p{i}": [f"v{i}.{j}" for j in range(radix)] for i, radix in enumerate(radices)}
@@ -427,7 +427,7 @@ ANY_VALUE = st.one_of(st.integers(-2**70, 2**70), st.floats(allow_nan=True, allo
 YAML_TO_PYTHON = {"run_cap": "n_trials", "parallelism": "n_jobs", "trial_timeout": "trial_timeout", "seed": "seed"}
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, database=None)
 @given(st.sampled_from(sorted(YAML_TO_PYTHON)), ANY_VALUE)
 def test_yaml_and_python_give_the_same_verdict_on_any_number(key, value):
     from autotrack.sweeps._limits import check_sweep_arguments
@@ -452,7 +452,7 @@ def test_yaml_and_python_give_the_same_verdict_on_any_number(key, value):
 BOUND = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-2**60, 2**60), st.none())
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(st.sampled_from(["int_uniform", "uniform", "q_uniform", "log_uniform", "log_uniform_values",
                         "q_log_uniform_values", None]), BOUND, BOUND, BOUND)
 def test_any_distribution_bounds_load_or_are_refused_with_one_message(distribution, low, high, q):
@@ -472,3 +472,22 @@ def test_any_distribution_bounds_load_or_are_refused_with_one_message(distributi
         return
     space = spec.space()
     assert set(space) == {"x"}
+
+
+NUMBER = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-2**60, 2**60), st.booleans(),
+                   st.none())
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.sampled_from(["uniform", "loguniform", "randint", "quniform", "qloguniform"]), NUMBER, NUMBER, NUMBER)
+def test_any_python_distribution_is_refused_clearly_or_samples_inside_its_bounds(kind, low, high, q):
+    import optuna
+
+    arguments = (low, high, q) if kind.startswith("q") else (low, high)
+    try:
+        distribution = getattr(sweeps, kind)(*arguments)
+    except autotrack.InvalidInput:
+        return
+    trial = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0)).ask()
+    value = distribution.sample(trial, "x")
+    assert low <= value <= high
