@@ -19,6 +19,15 @@ from autotrack.context import code, console, environment
 from autotrack.exceptions import InvalidInput
 
 
+@pytest.fixture(autouse=True)
+def _no_capture_failures():
+    """A capture failure only warns once per process (and not at all when warnings are errors): fail here."""
+    before = len(context.failures)
+    yield
+    context.flush()
+    assert context.failures[before:] == []
+
+
 def _env(tmp_path: Path, **extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTRACK_") or k == "AUTOTRACK_HOME"}
     env.update(AUTOTRACK_TRACKING_URI=str(tmp_path / "store"), PYTHONUNBUFFERED="1", **extra)

@@ -7,11 +7,19 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from click.testing import CliRunner
 
 import autotrack
 from autotrack import context
 from autotrack.cli import cli
+
+
+@pytest.fixture(autouse=True)
+def _no_capture_failures():
+    before = len(context.failures)
+    yield
+    assert context.failures[before:] == []
 
 
 def invoke(*args: str):

@@ -62,9 +62,14 @@ class _RunCapture:
     console_bytes: bytearray = field(default_factory=bytearray)  # a remote repository's console.log so far
 
 
+failures: list[str] = []  # every capture failure of this process (the first 100), for tests and debugging
+
+
 def _warn(what: str, error: BaseException) -> None:
     """One warning per process; the run carries on without that part of its context."""
     global _warned
+    if len(failures) < 100:
+        failures.append(f"{what}: {type(error).__name__}: {error}")
     if _warned:
         return
     _warned = True
@@ -218,10 +223,20 @@ def _files(run_id: str, settings: Capture, tags: Mapping[str, str]) -> list[tupl
 
 
 def _write_files(capture: _RunCapture) -> None:
-    """Write what is pending (callers hold `_tick_lock`)."""
+    """Write what is pending (callers hold `_tick_lock`): into the run's context/ folder, checked once."""
+    from autotrack.artifacts import LocalArtifactRepository
+
+    local = isinstance(capture.repository, LocalArtifactRepository)
+    if local and capture.files:
+        folder = capture.repository.local_path("context")
+        folder.mkdir(parents=True, exist_ok=True)
     while capture.files:
         path, data = capture.files.pop(0)
-        capture.repository.write_bytes(path, data)
+        if local:
+            with open(folder / path.rpartition("/")[2], "wb") as file:
+                file.write(data)
+        else:
+            capture.repository.write_bytes(path, data)
 
 
 def _append_console(capture: _RunCapture, data: bytes) -> None:
