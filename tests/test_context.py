@@ -379,3 +379,28 @@ def test_sweep_trials_record_their_own_host_console_and_system_metrics(executor)
         assert context.TAG_PREFIX + "command" not in tags and context.GIT_DIRTY not in tags  # the parent's
         if executor == "ray":
             assert len(tags[context.RAY_NODE_ID]) > 20  # the node that ran it
+
+
+def test_sweep_capture_false_records_no_context_in_parent_or_trials():
+    from autotrack import sweeps
+
+    result = autotrack.sweep(lambda p: p["x"], {"x": sweeps.uniform(0, 1)}, n_trials=2, metric="x",
+                             executor="inline", seed=0, capture=False)
+    for run_id in [result.parent_run_id, *result.trials["run_id"]]:
+        assert _context_of(autotrack.get_run(run_id)) == ([], [], [])
+
+
+def test_autolog_capture_setting_applies_to_the_runs_it_starts():
+    from sklearn.linear_model import LinearRegression
+
+    with pytest.raises(InvalidInput, match="Unknown capture setting"):
+        autotrack.autolog(capture={"gpu": False})
+    autotrack.autolog(capture={"console": False, "environment": False}, log_models=False)
+    try:
+        LinearRegression().fit([[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0])
+        run = autotrack.last_active_run()
+        files, tags, _ = _context_of(run)
+        assert files == [] and context.PACKAGES_HASH not in tags
+        assert context.GIT_DIRTY in tags  # what was not switched off is there (pytest runs from this checkout)
+    finally:
+        autotrack.autolog(disable=True)
