@@ -14,6 +14,7 @@ RUNNING. A sweep whose every trial failed ends its parent FAILED, returns
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import signal
@@ -212,12 +213,13 @@ def sweep(
                                                 time.monotonic() - begun))
     except BaseException as stop:  # Ctrl-C, SIGTERM, an objective's SystemExit, or the sweep's own error
         interrupted = not isinstance(stop, Exception)
-        for task in runner.cancel():
-            client.set_tag(task.run_id, TRIAL_STATE_TAG, "KILLED")
-            client.set_terminated(task.run_id, RunStatus.KILLED)
-        context.stop(parent_id)
-        client.set_terminated(parent_id, RunStatus.KILLED if interrupted else RunStatus.FAILED)
-        runner.close()
+        with _signals_held():  # a second Ctrl-C must not leave the trials RUNNING half-way through
+            for task in runner.cancel():
+                client.set_tag(task.run_id, TRIAL_STATE_TAG, "KILLED")
+                client.set_terminated(task.run_id, RunStatus.KILLED)
+            context.stop(parent_id)
+            client.set_terminated(parent_id, RunStatus.KILLED if interrupted else RunStatus.FAILED)
+            runner.close()
         _restore_sigterm(previous_handler)
         if isinstance(stop, _Stop):
             raise SystemExit(128 + signal.SIGTERM) from None
@@ -329,6 +331,21 @@ def _install_sigterm():
         raise _Stop()
 
     return signal.signal(signal.SIGTERM, stop)
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Ignore SIGINT and SIGTERM while a stopping sweep records the end of its runs (bounded: programs get
+    STOP_GRACE_S to exit), so pressing Ctrl-C twice cannot cut the bookkeeping short."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, lambda *_: None) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _restore_sigterm(previous) -> None:

@@ -182,6 +182,9 @@ PROGRAM = textwrap.dedent(
     parser.add_argument("--x", type=float)
     parser.parse_args()
     pathlib.Path("pids", str(os.getpid())).touch()
+    if os.environ.get("SLOW_EXIT"):  # a script that takes its time to save its work on SIGTERM
+        import signal, sys
+        signal.signal(signal.SIGTERM, lambda *_: (time.sleep(2), sys.exit(143)))
     with autotrack.start_run():
         for step in range(600):
             autotrack.log_metric("loss", step, step=step)
@@ -199,7 +202,8 @@ def _alive(pid: int) -> bool:
         return stat.read().split(") ")[1][0] != "Z"
 
 
-def test_sigterm_reaches_program_trials_which_end_killed(tmp_path):
+@pytest.mark.parametrize("again", [False, True], ids=["once", "twice"])
+def test_sigterm_reaches_program_trials_which_end_killed(tmp_path, again):
     (tmp_path / "pids").mkdir()
     (tmp_path / "train.py").write_text(PROGRAM)
     (tmp_path / "sweep.yaml").write_text(textwrap.dedent(
@@ -216,8 +220,8 @@ def test_sigterm_reaches_program_trials_which_end_killed(tmp_path):
     ))
     uri = str(tmp_path / "runs")
     process = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "autotrack"), "--tracking-uri", uri,
-                                "sweep", "sweep.yaml"], cwd=tmp_path, env=clean_env(), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                                "sweep", "sweep.yaml"], cwd=tmp_path, env=clean_env(**({"SLOW_EXIT": "1"} if again else {})),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     parent = _wait_for_running(uri, "programs", 2, process)
     deadline = time.time() + 30
     while len(os.listdir(tmp_path / "pids")) < 2 and time.time() < deadline:
@@ -229,6 +233,9 @@ def test_sigterm_reaches_program_trials_which_end_killed(tmp_path):
     pids = [int(name) for name in os.listdir(tmp_path / "pids")]
     process.send_signal(signal.SIGTERM)
     stopped = time.monotonic()
+    if again:  # an impatient user: a Ctrl-C arrives while the sweep waits for its scripts to save their work
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
     process.communicate(timeout=30)
     assert time.monotonic() - stopped < 20 and process.returncode == 128 + signal.SIGTERM  # the scripts run 60 s
     time.sleep(0.5)
@@ -238,6 +245,7 @@ def test_sigterm_reaches_program_trials_which_end_killed(tmp_path):
     assert [t.info.status for t in trials] == [RunStatus.KILLED, RunStatus.KILLED]
     for trial in trials:  # each script flushed what it logged before it ended
         assert client.get_metric_history(trial.info.run_id, "loss")
+        assert trial.data.tags["autotrack.trial.state"] == "KILLED"
 
 
 def _raises(exception: BaseException):
