@@ -114,15 +114,20 @@ def test_the_limit_is_configurable_by_option_and_env_and_counts_chunked_bodies(m
 
 def test_worker_processes_take_the_limit_from_the_environment(model_folder, monkeypatch):
     """`--workers N` starts each worker from `create_app()`, which reads the limit `serve` put in the environment."""
-    from starlette.testclient import TestClient
+    import anyio
 
     from autotrack.serving import MAX_BODY_SIZE_ENV, MODEL_URI_ENV, create_app
 
     monkeypatch.setenv(MODEL_URI_ENV, model_folder)
     monkeypatch.setenv(MAX_BODY_SIZE_ENV, "1024")
-    with TestClient(create_app()) as http:
-        assert http.post("/invocations", content=_records(20), headers={"Content-Type": "application/json"}).status_code == 200
-        assert http.post("/invocations", content=_records(30), headers={"Content-Type": "application/json"}).status_code == 413
+    app = create_app()
+
+    async def statuses() -> list[int]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://worker") as http:
+            return [(await http.post("/invocations", content=_records(rows),
+                                     headers={"Content-Type": "application/json"})).status_code for rows in (20, 30)]
+
+    assert anyio.run(statuses) == [200, 413]
 
 
 def test_a_bad_max_body_size_is_a_usage_error():
