@@ -52,3 +52,13 @@ def test_the_frame_holds_what_it_should(logged):
     assert frame["params.only_some"].tolist()[:4] == ["0", None, None, "3"]
     assert frame["metrics.sparse"].isna().tolist()[:5] == [True, False, False, False, True]
     assert frame["status"].iloc[-1] == "RUNNING" and frame["tags.team"].iloc[0] == "x"
+
+
+@pytest.mark.parametrize("query", [{}, {"filter_string": "metrics.m > 0.3"}, {"order_by": ["metrics.m ASC"], "max_results": 5}])
+def test_reading_whole_tables_gives_the_same_frame(logged, monkeypatch, query):
+    """Past _BULK runs the key/value tables are read in one pass, rows of runs not asked for dropped."""
+    from autotrack.store import sql_columns
+
+    monkeypatch.setattr(sql_columns, "_BULK", 1)
+    monkeypatch.setattr(sql_columns, "_SCAN_SHARE", 1000)
+    pd.testing.assert_frame_equal(autotrack.search_runs([logged], **query), _expected([logged], **query))

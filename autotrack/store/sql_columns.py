@@ -20,7 +20,8 @@ __all__ = ["run_columns"]
 INFO = ("run_id", "experiment_id", "run_name", "user_id", "status", "start_time", "end_time", "artifact_uri",
         "lifecycle_stage")
 _BATCH = 2000  # ids per IN (...) list
-_SCAN_SHARE = 4  # read a whole table once when the runs asked for are at least 1/4 of those in scope
+_BULK = 10_000  # from this many runs on, reading whole tables once may beat lists of ids
+_SCAN_SHARE = 4  # ... and does when the runs asked for are at least 1/4 of those in scope
 
 
 def run_columns(conn: sa.Connection, rows: Sequence[Sequence], default_uri: Callable[[int, str], str],
@@ -45,8 +46,8 @@ def run_columns(conn: sa.Connection, rows: Sequence[Sequence], default_uri: Call
         "end_time": list(fields["end_time"]),
     }
     count = len(position)
-    in_scope = conn.execute(sa.select(sa.func.count()).select_from(scope.subquery())).scalar() if count else 0
-    whole = count * _SCAN_SHARE >= in_scope
+    whole = count >= _BULK and count * _SCAN_SHARE >= conn.execute(
+        sa.select(sa.func.count()).select_from(scope.subquery())).scalar()
     for prefix, table, value in (("metrics", "latest_metrics", "CASE WHEN is_nan THEN NULL ELSE value END"),
                                  ("params", "params", "value"), ("tags", "tags", "value")):
         found = _key_values(conn, table, value, list(position), scope if whole else None)
