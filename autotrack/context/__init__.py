@@ -5,7 +5,9 @@ ends it; the fluent API calls them from `start_run`/`attach_run`/`end_run`.
 Tags describe the code and environment (written with the run's creation when
 `tags_for` is given to `create_run`), artifacts under `context/` hold the git
 diff, the installed packages and the console, and `system/*` metrics are
-sampled by the background writer's thread. Capture never breaks the
+sampled. Files and samples are the background writer's work (its per-loop
+`tick_callbacks`), so the caller pays microseconds; `flush()` writes what is
+pending at exit, on SIGTERM and before reading. Capture never breaks the
 program: a failure is one warning per process, and the run goes on without it.
 """
 
