@@ -15,7 +15,7 @@ import pytest
 
 import autotrack
 from autotrack import context
-from autotrack.context import code, console, environment
+from autotrack.context import code, console
 from autotrack.exceptions import InvalidInput
 
 
