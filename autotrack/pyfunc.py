@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -41,11 +42,26 @@ class PyFuncModel:
         """Predictions for a DataFrame, array, dict of columns or list of row dicts; `params` go to a
         PythonModel's predict."""
         inputs = self.metadata.signature.inputs if self.metadata.signature else None
-        if params is None:
+        if self.loader_module != PYTHON_MODEL_LOADER:
+            if params:
+                warnings.warn("autotrack: params are ignored: only custom Python models (PythonModel) take them.",
+                              UserWarning, stacklevel=2)
             return self._implementation.predict(enforce(data, inputs))
-        if not self.loader_module == PYTHON_MODEL_LOADER:
-            raise InvalidInput("Only custom Python models (PythonModel) take params at predict time.")
-        return self._implementation.predict(enforce(data, inputs), params=params)
+        return self._implementation.predict(enforce(data, inputs), params=self._params(params))
+
+    def _params(self, given: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The signature's params: its defaults, overridden by `given`; params it does not declare are
+        ignored with a warning, as MLflow does (declare them with infer_signature(..., params={...}))."""
+        schema = (self.metadata.signature.params if self.metadata.signature else None) or ()
+        declared = {entry["name"]: entry.get("default") for entry in schema}
+        unknown = sorted(set(given or {}) - set(declared))
+        if unknown:
+            warnings.warn(f"autotrack: params {unknown} are ignored: the model's signature does not declare them. "
+                          "Log the model with infer_signature(model_input, params={...}) or "
+                          "input_example=(example, params).", UserWarning, stacklevel=3)
+        if not declared:
+            return None
+        return {**declared, **{k: v for k, v in (given or {}).items() if k in declared}}
 
     def __repr__(self) -> str:
         flavors = ", ".join(f for f in self.metadata.flavors if f != "python_function")

@@ -42,8 +42,13 @@ def save_model(lgb_model: Any, path: str | os.PathLike, *, signature=None, input
 
     def write(folder: Path) -> dict:
         booster.save_model(str(folder / MODEL_FILE))
-        return {"data": MODEL_FILE, "model_path": MODEL_FILE, "model_class": f"{type(lgb_model).__module__}.{type(lgb_model).__name__}",
-                "lgb_version": lightgbm.__version__}
+        config = {"data": MODEL_FILE, "model_path": MODEL_FILE,
+                  "model_class": f"{type(lgb_model).__module__}.{type(lgb_model).__name__}",
+                  "lgb_version": lightgbm.__version__}
+        classes = getattr(lgb_model, "classes_", None)  # a classifier's labels: pyfunc predicts them, as its predict
+        if classes is not None and type(lgb_model).__name__ == "LGBMClassifier":
+            config["classes"] = classes.tolist()
+        return config
 
     return models.save_model(path, write, FLAVOR, ["lightgbm", "numpy", "scipy"], signature=signature,
                              input_example=input_example, pyfunc_loader=__name__, **options)
@@ -128,5 +133,22 @@ def _log_booster_results(call: Call, booster: Any, model: Any) -> None:
         log_model(model, "model")
 
 
+class _ClassifierPyFunc:
+    """pyfunc for an `LGBMClassifier`: its labels, as its own `predict` (and MLflow's pyfunc) gives them."""
+
+    def __init__(self, booster: Any, classes: list):
+        self.model = booster
+        self.classes = classes
+
+    def predict(self, data: Any) -> Any:
+        import numpy as np
+
+        scores = np.asarray(self.model.predict(data))
+        index = scores.argmax(axis=1) if scores.ndim == 2 else (scores > 0.5).astype(int)
+        return np.asarray(self.classes)[index]
+
+
 def _load_pyfunc(path: str, trust_pickle: bool = False) -> Any:  # native format: nothing to trust
-    return load_model(path)
+    booster = load_model(path)
+    classes = models.Model.load(path).flavors[FLAVOR].get("classes")
+    return _ClassifierPyFunc(booster, classes) if classes else booster

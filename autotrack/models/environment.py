@@ -84,6 +84,11 @@ def _name(requirement: str) -> str:
     return re.split(r"[\s\[<>=!~;@]", requirement, maxsplit=1)[0].lower().replace("_", "-")
 
 
+def _installable(pins: list[str]) -> list[str]:
+    """Pins without a local version label (`torch==2.3.0+cpu` -> `torch==2.3.0`): PyPI has no such builds."""
+    return [re.sub(r"^([^=]+==[^+]+)\+\S+$", r"\1", pin) for pin in pins]
+
+
 def _dedupe(requirements: list[str]) -> list[str]:
     seen: set[str] = set()
     out = []
@@ -144,14 +149,14 @@ def write_environment(
         requirements, constraints = parse_pip_requirements(pip_requirements)
     elif extra_pip_requirements is not None:
         extra, constraints = parse_pip_requirements(extra_pip_requirements, "extra_pip_requirements")
-        requirements = pinned_requirements(default_packages) + extra
+        requirements = _installable(pinned_requirements(default_packages)) + extra
     elif conda_env is not None:
         conda, pip = _conda_pip(conda_env)
         requirements, constraints = parse_pip_requirements(pip, "conda_env's pip dependencies")
     else:
-        requirements = pinned_requirements(default_packages)
+        requirements = _installable(pinned_requirements(default_packages))
     if not any(_name(r) == "autotrack" for r in requirements):
-        requirements = pinned_requirements(["autotrack"]) + requirements
+        requirements = _installable(pinned_requirements(["autotrack"])) + requirements
     requirements = _dedupe(requirements)
     if constraints:
         (target / CONSTRAINTS).write_text("\n".join(constraints) + "\n")

@@ -174,7 +174,7 @@ def pinned_requirements(packages: Sequence[str]) -> list[str]:
     return [f"{name}=={version}" for name in packages if (version := _installed_version(name))]
 
 
-def _write_input_example(path: Path, example: Any) -> dict:
+def _write_input_example(path: Path, example: Any, params: dict | None = None) -> dict:
     import numpy as np
     import pandas as pd
 
@@ -194,6 +194,8 @@ def _write_input_example(path: Path, example: Any) -> dict:
         serving = payload
         info = {"artifact_path": INPUT_EXAMPLE, "type": "ndarray", "format": "tf-serving"}
     (path / INPUT_EXAMPLE).write_text(json.dumps(payload))
+    if params:
+        serving = {**serving, "params": params}
     (path / SERVING_INPUT_EXAMPLE).write_text(json.dumps(serving, indent=2))
     return {**info, "serving_input_path": SERVING_INPUT_EXAMPLE}
 
@@ -239,10 +241,13 @@ def _write_model(target: Path, flavor_config: dict, flavor_name: str, code: str 
                  metadata, pyfunc_loader, run_id, artifact_path) -> Model:
     """The `MLmodel` contents (and the input example files) for a flavor's freshly written model file."""
     model = Model(artifact_path=artifact_path, run_id=run_id, signature=signature, metadata=metadata)
+    params = None
+    if isinstance(input_example, tuple) and len(input_example) == 2 and isinstance(input_example[1], dict):
+        input_example, params = input_example  # MLflow's (example, params) form for models with inference params
     if input_example is not None:
-        model.saved_input_example_info = _write_input_example(target, input_example)
+        model.saved_input_example_info = _write_input_example(target, input_example, params)
         if signature is None:
-            model.signature = infer_signature(input_example)
+            model.signature = infer_signature(input_example, params=params)
     if pyfunc_loader:
         model.flavors["python_function"] = {
             "loader_module": pyfunc_loader,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,15 +16,19 @@ __all__ = ["ModelSignature", "infer_signature"]
 class ModelSignature:
     inputs: Schema
     outputs: Schema | None = None
+    # inference params a PythonModel's predict accepts: [{"name", "type", "default", "shape"}] (MLflow's ParamSchema)
+    params: tuple[dict, ...] | None = None
 
     def to_dict(self) -> dict:
         """MLflow's MLmodel form: each schema as a JSON string."""
-        return {"inputs": self.inputs.to_json(), "outputs": self.outputs.to_json() if self.outputs else None}
+        return {"inputs": self.inputs.to_json(), "outputs": self.outputs.to_json() if self.outputs else None,
+                "params": json.dumps(list(self.params)) if self.params else None}
 
     @classmethod
     def from_dict(cls, data: dict) -> "ModelSignature":
-        outputs = data.get("outputs")
-        return cls(Schema.from_json(data["inputs"]), Schema.from_json(outputs) if outputs else None)
+        outputs, params = data.get("outputs"), data.get("params")
+        return cls(Schema.from_json(data["inputs"]), Schema.from_json(outputs) if outputs else None,
+                   tuple(json.loads(params)) if params else None)
 
 
 _KIND_TO_TYPE = {"b": DataType.boolean, "O": DataType.string, "U": DataType.string, "S": DataType.binary,
@@ -67,6 +72,22 @@ def _schema(data: Any) -> Schema:
     return Schema([TensorSpec(array.dtype.name, (-1, *array.shape[1:]))])
 
 
-def infer_signature(model_input: Any, model_output: Any = None) -> ModelSignature:
-    """A signature from example inputs (and outputs): DataFrames give columns, arrays give tensors."""
-    return ModelSignature(_schema(model_input), None if model_output is None else _schema(model_output))
+def _param_schema(params: dict[str, Any]) -> tuple[dict, ...]:
+    import numpy as np
+
+    schema = []
+    for name, default in params.items():
+        value = np.asarray(default)
+        if value.ndim > 1 or value.dtype.kind == "O":
+            raise InvalidInput(f"Param {name!r}: a param's default is a scalar or a flat list, got {default!r}.")
+        kind = _column_type(value.dtype, value.ravel())
+        schema.append({"name": str(name), "type": kind, "default": value.tolist(),
+                       "shape": None if value.ndim == 0 else [-1]})
+    return tuple(schema)
+
+
+def infer_signature(model_input: Any, model_output: Any = None, params: dict[str, Any] | None = None) -> ModelSignature:
+    """A signature from example inputs (and outputs): DataFrames give columns, arrays give tensors; `params`
+    ({name: default}) declares the inference params a PythonModel accepts, as in MLflow."""
+    return ModelSignature(_schema(model_input), None if model_output is None else _schema(model_output),
+                          _param_schema(params) if params else None)

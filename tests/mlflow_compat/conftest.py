@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -67,7 +68,7 @@ def mlflow_installed() -> bool:
     return importlib.util.find_spec("mlflow") is not None
 
 
-def run_example(name: str, library: str, folder: Path, timeout: float = 240) -> dict:
+def run_example(name: str, library: str, folder: Path, timeout: float = 280) -> dict:
     """Run scripts/<name> in a fresh process in `folder` with `library` ("autotrack" or "mlflow") as mlflow."""
     source = (SCRIPTS / name).read_text()
     assert AUTOTRACK_IMPORT in source, f"{name} must import autotrack as mlflow"
@@ -77,8 +78,9 @@ def run_example(name: str, library: str, folder: Path, timeout: float = 240) -> 
     script = folder / name
     script.write_text(source + EPILOGUE)
     env = {**os.environ, "AUTOTRACK_TRACKING_URI": str(folder / "autotrack-runs"),
-           "MLFLOW_TRACKING_URI": f"sqlite:///{folder}/mlflow.db", "PYTHONPATH": str(folder),
-           "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false", "GIT_PYTHON_REFRESH": "quiet"}
+           "MLFLOW_TRACKING_URI": f"sqlite:///{folder}/mlflow.db",
+           "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false", "MLFLOW_DISABLE_TELEMETRY": "true",
+           "GIT_PYTHON_REFRESH": "quiet"}
     out = subprocess.run([sys.executable, str(script)], cwd=folder, env=env, capture_output=True, text=True,
                          timeout=timeout)
     assert out.returncode == 0, f"{name} under {library} failed:\n{out.stderr[-4000:]}"
@@ -86,15 +88,36 @@ def run_example(name: str, library: str, folder: Path, timeout: float = 240) -> 
     return json.loads(line[len("LOGGED "):])
 
 
-@pytest.fixture
-def example(tmp_path):
-    """example(name) -> what the script logged under autotrack."""
-    return lambda name: run_example(name, "autotrack", tmp_path / "autotrack")
+@pytest.fixture(scope="session")
+def _runs(tmp_path_factory):
+    """Each script runs once per library per test session; the tests read what it logged."""
+    cache: dict[tuple[str, str], dict] = {}
+    template = tmp_path_factory.mktemp("mlflow-template") / "mlflow.db"
+
+    def run(name: str, library: str) -> dict:
+        if (name, library) not in cache:
+            folder = tmp_path_factory.mktemp(f"{Path(name).stem}-{library}")
+            if library == "mlflow":  # MLflow builds its SQLite schema in ~5-25 s: once, then copies
+                if not template.exists():
+                    subprocess.run([sys.executable, "-c", "import mlflow; mlflow.MlflowClient("
+                                    f"'sqlite:///{template}').search_experiments()"], check=True, capture_output=True,
+                                   env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"})
+                shutil.copyfile(template, folder / "mlflow.db")
+            cache[(name, library)] = {**run_example(name, library, folder), "folder": str(folder)}
+        return cache[(name, library)]
+
+    return run
 
 
 @pytest.fixture
-def under_mlflow(tmp_path):
+def example(_runs):
+    """example(name) -> what the script logged under autotrack (and "folder", where it ran)."""
+    return lambda name: _runs(name, "autotrack")
+
+
+@pytest.fixture
+def under_mlflow(_runs):
     """under_mlflow(name) -> what the script logged under MLflow; skipped where MLflow is not installed."""
     if not mlflow_installed():
         pytest.skip("the side-by-side comparison needs mlflow (not a dependency of autotrack)")
-    return lambda name: run_example(name, "mlflow", tmp_path / "mlflow")
+    return lambda name: _runs(name, "mlflow")

@@ -29,7 +29,7 @@ MODELS = {}
 with mlflow.start_run(run_name="custom"):
     info = mlflow.pyfunc.log_model(
         name="add_offset", python_model=AddOffset(), artifacts={"config": "config.json"},
-        code_paths=["preprocess.py"], input_example=example)
+        code_paths=["preprocess.py"], input_example=(example, {"factor": 1}))
     MODELS["custom"] = info.model_uri
 
 loaded = mlflow.pyfunc.load_model(info.model_uri)
@@ -37,6 +37,8 @@ OUT = {
     "model_uri": info.model_uri,
     "predict": loaded.predict(example).to_dict(orient="list"),
     "predict_params": loaded.predict(example, params={"factor": 2}).to_dict(orient="list"),
+    "signature_params": loaded.metadata.signature.params.to_dict() if mlflow.__name__ == "mlflow"
+    else list(loaded.metadata.signature.params),
     "unwrapped": type(loaded.unwrap_python_model()).__name__,
 }
 try:

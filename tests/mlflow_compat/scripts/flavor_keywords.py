@@ -31,7 +31,7 @@ with mlflow.start_run(run_name="keywords") as run:
     MODELS["lightgbm"] = mlflow.lightgbm.log_model(lgb_model=lgb_model, name="lgb").model_uri
     MODELS["pytorch"] = mlflow.pytorch.log_model(pytorch_model=net, name="torch",
                                                  input_example=X.head(2).to_numpy(np.float32)).model_uri
-    MODELS["torchscript"] = mlflow.pytorch.log_model(scripted, name="scripted").model_uri
+    MODELS["torchscript"] = mlflow.pytorch.log_model(scripted, name="scripted", serialization_format="pickle").model_uri
 
 features = X.head(5)
 OUT = {
