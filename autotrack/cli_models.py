@@ -65,6 +65,7 @@ def models_predict(ctx: click.Context, model_uri: str, input_path: str, output_p
 
     if ctx.obj:
         set_tracking_uri(ctx.obj)
+    _store_must_exist(model_uri)
     model = pyfunc.load_model(model_uri)
     content_type = "text/csv" if input_path.lower().endswith(".csv") else "application/json"
     data = parse_payload(Path(input_path).read_bytes(), content_type, model.signature)
@@ -93,7 +94,16 @@ def models_serve(ctx: click.Context, model_uri: str, host: str, port: int, worke
 
     if ctx.obj:
         os.environ["AUTOTRACK_TRACKING_URI"] = ctx.obj  # worker processes resolve models:/ URIs too
+    _store_must_exist(model_uri)
     serve(model_uri, host=host, port=port, workers=workers, max_body_size=max_body_size)
+
+
+def _store_must_exist(model_uri: str) -> None:
+    """A runs:/ or models:/ URI is read from the tracking store: a mistyped one must not create a store."""
+    from autotrack.tracking_uri import get_tracking_uri, require_existing_store
+
+    if model_uri.startswith(("runs:/", "models:/")):
+        require_existing_store(get_tracking_uri())
 
 
 def _size(value: str) -> int:

@@ -198,6 +198,16 @@ def test_a_mistyped_tracking_uri_on_a_read_command_creates_no_store(store, tmp_p
     assert not missing_db.parent.exists()
 
 
+def test_predict_and_serve_from_a_mistyped_store_create_none(tmp_path):
+    typo = tmp_path / "stroe"
+    rows = tmp_path / "rows.json"
+    rows.write_text('{"instances": [[1.0]]}')
+    for args in (("models", "predict", "-m", "models:/churn/1", "-i", str(rows)),
+                 ("models", "serve", "-m", "runs:/" + "0" * 32 + "/model", "--port", "0")):
+        one_line_error(cli("--tracking-uri", str(typo), *args, cwd=tmp_path), f"No store at {typo}")
+    assert not typo.exists()
+
+
 def test_read_commands_in_a_folder_without_a_store_create_none(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
