@@ -179,6 +179,7 @@ def test_a_tensor_model_served_from_the_registry_with_two_workers(tmp_path):
 
 
 def test_serving_a_missing_model_fails_at_once_with_the_reason(tmp_path):
+    autotrack.Client().search_experiments()  # the store exists (with no store, the reason is "No store at")
     out = subprocess.run([AUTOTRACK, "models", "serve", "-m", "models:/nothing/1", "--port", str(_free_port())],
                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert out.returncode == 1
