@@ -26,7 +26,7 @@ from typing import Any
 from autotrack.exceptions import InvalidInput
 from autotrack.optional import require
 
-__all__ = ["BadPayload", "create_app", "parse_payload", "parse_size", "predictions_json", "serve"]
+__all__ = ["BadPayload", "check_nesting", "create_app", "parse_payload", "parse_size", "predictions_json", "serve"]
 
 MODEL_URI_ENV = "AUTOTRACK_SERVE_MODEL_URI"
 MAX_BODY_SIZE_ENV = "AUTOTRACK_SERVE_MAX_BODY_SIZE"
