@@ -11,7 +11,8 @@ from autotrack.entities import LifecycleStage
 
 
 @pytest.fixture
-def logged():
+def logged(monkeypatch):
+    monkeypatch.setenv("AUTOTRACK_CAPTURE", "none")  # no system metrics sampled between two searches
     autotrack.set_experiment("frame")
     for i in range(12):
         with autotrack.start_run(run_name=f"run-{i}") as run:
