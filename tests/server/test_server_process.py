@@ -289,3 +289,41 @@ def test_artifacts_stream_through_client_and_server(server_process, tmp_path):
     assert client_growth_mib < 64, client_growth_mib
     assert _peak_rss_mib(server_process.process.pid) - server_before < 64
     assert (tmp_path / "down" / "big.bin").read_bytes()[:4096] == (tmp_path / "big.bin").read_bytes()[:4096]
+
+
+WORKER_CLIENT = textwrap.dedent(
+    """
+    import sys
+    import autotrack
+
+    autotrack.set_tracking_uri(sys.argv[1])
+    autotrack.set_experiment("parallel")
+    with autotrack.start_run(run_name=f"client-{sys.argv[2]}") as run:
+        autotrack.log_params({f"p{i}": i for i in range(20)})
+        for step in range(2000):
+            autotrack.log_metric("loss", 1.0 / (step + 1), step=step)
+        autotrack.log_text("x" * 1000, "notes/a.txt")
+    print(run.info.run_id)
+    """
+)
+
+
+def test_several_workers_and_clients_lose_nothing(tmp_path):
+    server = ServerProcess(str(tmp_path / "store"), extra=("--workers", "2")).start()
+    try:
+        env = {**os.environ, "AUTOTRACK_CAPTURE": "none"}
+        clients = [subprocess.Popen([sys.executable, "-c", WORKER_CLIENT, server.url, str(i)], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True, env=env) for i in range(3)]
+        run_ids = []
+        for client in clients:
+            out, err = client.communicate(timeout=240)
+            assert client.returncode == 0 and "Warning" not in err, err
+            run_ids.append(out.strip())
+        reader = autotrack.Client(server.url)
+        for run_id in run_ids:
+            run = reader.get_run(run_id)
+            assert run.info.status == "FINISHED" and len(run.data.params) == 20
+            assert len(reader.get_metric_history(run_id, "loss")) == 2000
+            assert [f.path for f in reader.list_artifacts(run_id, "notes")] == ["notes/a.txt"]
+    finally:
+        assert server.stop()
