@@ -181,6 +181,26 @@ def test_concurrent_registration_gives_distinct_consecutive_versions(store, data
     assert store.get_latest_model_version("race").version == 40
 
 
+def test_stages_move_versions_and_find_the_newest_per_stage(store):
+    store.create_registered_model("staged")
+    for i in range(3):
+        store.create_model_version("staged", f"/m{i}")
+    assert store.get_model_version("staged", 1).current_stage == "None"
+    assert store.transition_model_version_stage("staged", 1, "production").current_stage == "Production"
+    store.transition_model_version_stage("staged", 2, "Staging")
+    store.transition_model_version_stage("staged", 3, "Staging")
+    assert [(v.version, v.current_stage) for v in store.get_latest_versions("staged", ["Staging", "Production"])] \
+        == [(1, "Production"), (3, "Staging")]
+    assert [v.version for v in store.get_latest_versions("staged", [])] == [1, 3]  # every stage holding one
+    store.transition_model_version_stage("staged", 2, "Production", archive_existing_versions=True)
+    assert [store.get_model_version("staged", v).current_stage for v in (1, 2, 3)] == ["Archived", "Production",
+                                                                                       "Staging"]
+    with pytest.raises(InvalidInput, match="Invalid model version stage"):
+        store.transition_model_version_stage("staged", 1, "Prod")
+    with pytest.raises(NotFound, match="no version 9"):
+        store.transition_model_version_stage("staged", 9, "Staging")
+
+
 def test_a_database_from_before_the_registry_is_upgraded_in_place(database_uri, tmp_path):
     """A store written at revision 0001 opens with this version: runs kept, registry tables added."""
     import sqlalchemy as sa

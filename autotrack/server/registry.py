@@ -1,14 +1,13 @@
 """`/api/2.0/mlflow/registered-models/...` and `model-versions/...`: MLflow's registry endpoints.
 
-Stages are not kept (MLflow deprecated them): `transition-stage` answers 501
-and `get-latest-versions` with stages answers 400 naming aliases instead.
+Stages (deprecated by MLflow, still used) work: `transition-stage` and `get-latest-versions` with stages.
 """
 
 from __future__ import annotations
 
 import re
 
-from autotrack.server.errors import ApiError, required
+from autotrack.server.errors import required
 from autotrack.server.state import ServerState
 from autotrack.server.wire import key_values, model_version_to_json, registered_model_to_json
 
@@ -98,11 +97,9 @@ def delete_model_tag(state: ServerState, body: dict) -> dict:
 
 
 def latest_versions(state: ServerState, body: dict) -> dict:
-    if body.get("stages"):
-        raise ApiError("INVALID_PARAMETER_VALUE", "autotrack keeps no model stages (MLflow deprecated them): "
-                       "use aliases, e.g. registered-models/alias.")
-    model = state.store.get_registered_model(_name(body))
-    return {"model_versions": [model_version_to_json(v) for v in model.latest_versions]}
+    stages = body.get("stages") or []
+    stages = [stages] if isinstance(stages, str) else list(stages)
+    return {"model_versions": [model_version_to_json(v) for v in state.store.get_latest_versions(_name(body), stages)]}
 
 
 def set_alias(state: ServerState, body: dict) -> dict:
@@ -165,8 +162,10 @@ def download_uri(state: ServerState, body: dict) -> dict:
 
 
 def transition_stage(state: ServerState, body: dict) -> dict:
-    raise ApiError("NOT_IMPLEMENTED", "model-versions/transition-stage: autotrack keeps no model stages (MLflow "
-                   "deprecated them); use registered-models/alias instead.")
+    archive = str(body.get("archive_existing_versions", False)).lower() == "true"
+    version = state.store.transition_model_version_stage(_name(body), _version(body), str(required(body, "stage")),
+                                                         archive)
+    return {"model_version": model_version_to_json(version)}
 
 
 ROUTES = [

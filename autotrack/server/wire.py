@@ -219,7 +219,7 @@ def model_version_to_json(version: ModelVersion) -> dict:
         "creation_timestamp": version.creation_timestamp,
         "last_updated_timestamp": version.last_updated_timestamp,
         "user_id": version.user_id,
-        "current_stage": "None",
+        "current_stage": version.current_stage,
         "description": version.description,
         "source": version.source,
         "status": version.status,
@@ -242,6 +242,7 @@ def model_version_from_json(data: Mapping) -> ModelVersion:
         source=data.get("source", ""),
         run_id=data.get("run_id") or None,
         status=data.get("status", "READY"),
+        current_stage=data.get("current_stage") or "None",
         tags=key_values(data.get("tags")),
         aliases=tuple(data.get("aliases") or ()),
     )

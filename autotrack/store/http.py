@@ -370,6 +370,17 @@ class HttpStore:
             raise NotFound(f"Registered model '{name}' has no versions yet.")
         return wire.model_version_from_json(max(versions, key=lambda v: int(v["version"])))
 
+    def get_latest_versions(self, name: str, stages: list[str] | None = None) -> list[ModelVersion]:
+        found = self._call("POST", f"{API}/registered-models/get-latest-versions",
+                           {"name": name, "stages": list(stages or [])})
+        return [wire.model_version_from_json(v) for v in found.get("model_versions") or []]
+
+    def transition_model_version_stage(self, name: str, version: int | str, stage: str,
+                                       archive_existing_versions: bool = False) -> ModelVersion:
+        body = {"name": name, "version": str(version), "stage": stage,
+                "archive_existing_versions": archive_existing_versions}
+        return _version(self._call("POST", f"{API}/model-versions/transition-stage", body))
+
     def update_model_version(self, name: str, version: int | str, description: str) -> ModelVersion:
         return _version(self._call("PATCH", f"{API}/model-versions/update",
                                    {"name": name, "version": str(version), "description": description}))

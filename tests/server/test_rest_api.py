@@ -92,7 +92,6 @@ def test_errors_use_mlflow_codes_and_statuses(api):
 @pytest.mark.parametrize(("method", "path"), [
     ("GET", f"{API}/traces/abc"),
     ("POST", f"{API}/logged-models"),
-    ("POST", f"{API}/model-versions/transition-stage"),
     ("GET", "/api/2.0/mlflow/gateway-proxy"),
     ("POST", "/ajax-api/2.0/mlflow/runs/log-inputs"),
 ])
