@@ -389,6 +389,7 @@ def test_ray_executor_on_a_two_node_cluster():
             assert run.info.status == RunStatus.FINISHED
             assert run.data.metrics["half"] == pytest.approx(row.value / 2)
             nodes.add(run.data.tags["ray.node"])
+            assert run.data.tags["autotrack.context.rayNodeId"] == run.data.tags["ray.node"]  # the run context says
         assert len(nodes) == 2  # trials ran on both nodes and came back to the driver's store
         assert not ray.is_initialized()  # the sweep disconnected; the cluster itself is the user's
     finally:
