@@ -98,9 +98,10 @@ class Sampler:
         return len(self._runs)
 
     def watch(self, run_id: str, interval: float, log: Callable[[str, float, int, int], None]) -> None:
-        """Sample `run_id` every `interval` seconds from the next tick on."""
+        """Sample `run_id` every `interval` seconds, the first time one interval after now (as MLflow does:
+        a run shorter than the interval has no system metrics, whatever the writer's tick phase)."""
         with self._lock:
-            self._runs[run_id] = _Watched(log, interval, time.monotonic())
+            self._runs[run_id] = _Watched(log, interval, time.monotonic() + interval)
 
     def forget(self, run_id: str) -> None:
         with self._lock:
@@ -122,8 +123,8 @@ class Sampler:
                 watched.baseline = {k: values[k] for k in _COUNTERS if k in values}
             for key, value in values.items():
                 watched.log(f"system/{key}", value - watched.baseline.get(key, 0.0), timestamp, watched.step)
-            # on the interval's grid from the first sample on; a late tick does not make the next one early
-            watched.next_due = (now if watched.step == 0 else watched.next_due) + watched.interval
+            # on the interval's grid; a late tick does not make the next one early
+            watched.next_due += watched.interval
             if watched.next_due < now:
                 watched.next_due = now + watched.interval
             watched.step += 1
