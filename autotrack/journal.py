@@ -2,10 +2,10 @@
 
 The metric buffer lives in memory until the writer's next flush (up to a
 second). SIGKILL, the OOM killer or `os._exit` would lose it, so every
-buffered value is also written into a memory-mapped file: a store into
-shared file pages (with the lock and bookkeeping, ~0.5-0.7 us per value) and the kernel keeps those pages when the
-process dies (it does not protect against the machine losing power; the
-database's own commit does that).
+buffered value is also written into a memory-mapped file: storing into
+shared file pages costs ~0.5-0.7 us per value (lock and bookkeeping
+included), and the kernel keeps those pages when the process dies (it does
+not protect against the machine losing power; the database's commit does).
 
 Layout, per process and store, in the store's journal folder:
 - `<name>.keys`: one JSON line `[pair, run_id, key]` per (run, key) pair,
