@@ -18,6 +18,7 @@ import contextvars
 import multiprocessing
 import os
 import queue
+import signal
 import sys
 import threading
 import time
@@ -33,6 +34,7 @@ __all__ = ["EXECUTORS", "STOP_GRACE_S", "Executor", "InlineExecutor", "ProcessEx
 
 EXECUTORS = ("local", "thread", "inline", "ray")
 STOP_GRACE_S = 10.0  # how long a stopped sweep waits for program trials to end after forwarding SIGTERM
+WORKER_STOP_GRACE_S = 3.0  # how long it waits for local worker processes to end their trials on SIGTERM
 
 
 class Executor(Protocol):
@@ -188,18 +190,33 @@ def _worker_main(channel: Any, threads: int) -> None:
 
     for name in THREAD_VARIABLES:
         os.environ.setdefault(name, str(threads))
-    while True:
-        try:
-            payload = channel.recv()
-        except EOFError:  # the driver went away
-            return
-        if payload is None:
-            return
-        task = pickle.loads(payload)
-        if task.pruning is not None:  # a stand-in that asks the driver, where the search lives
-            task = replace(task, pruning=_AskTheDriver(task.number, channel))
-        channel.send(_Started(task.number))  # trial_timeout counts from here, not from a worker's start-up
-        channel.send(run_trial(task))
+    signal.signal(signal.SIGTERM, _stop_worker)
+    try:
+        while True:
+            try:
+                payload = channel.recv()
+            except EOFError:  # the driver went away
+                return
+            if payload is None:
+                return
+            task = pickle.loads(payload)
+            if task.pruning is not None:  # a stand-in that asks the driver, where the search lives
+                task = replace(task, pruning=_AskTheDriver(task.number, channel))
+            channel.send(_Started(task.number))  # trial_timeout counts from here, not from a worker's start-up
+            outcome = run_trial(task)
+            if isinstance(outcome.interrupt, _WorkerStopped):
+                sys.exit(128 + signal.SIGTERM)  # its run ended KILLED; the driver sees a worker gone, not a Ctrl-C
+            channel.send(outcome)
+    except (_WorkerStopped, KeyboardInterrupt):  # stopped, or a terminal's Ctrl-C, between trials
+        sys.exit(128 + signal.SIGTERM)
+
+
+class _WorkerStopped(BaseException):
+    """SIGTERM in a worker: its trial ends KILLED through run_trial, which flushes what it logged."""
+
+
+def _stop_worker(signum: int, frame: Any) -> None:
+    raise _WorkerStopped()
 
 
 @dataclass
@@ -342,11 +359,17 @@ class ProcessExecutor:
         return failed
 
     def cancel(self) -> list[TrialTask]:
-        cancelled = [w.task for w in self._workers if w.task is not None]
-        for worker in self._workers:
-            if worker.task is not None:
+        busy = [w for w in self._workers if w.task is not None]
+        for worker in busy:  # SIGTERM first: the trial ends its run KILLED and flushes its metrics
+            worker.process.terminate()
+        deadline = time.monotonic() + WORKER_STOP_GRACE_S
+        for worker in busy:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():  # stuck in native code: no Python handler runs there
                 worker.process.kill()
-                worker.task = None
+        cancelled = [w.task for w in busy]
+        for worker in busy:
+            worker.task = None
         return cancelled
 
     def close(self) -> None:

@@ -248,6 +248,52 @@ def test_sigterm_reaches_program_trials_which_end_killed(tmp_path, again):
         assert trial.data.tags["autotrack.trial.state"] == "KILLED"
 
 
+LOCAL_SWEEP = textwrap.dedent(
+    """
+    import time, autotrack
+    from autotrack import sweeps
+
+    def objective(params):
+        run_id = autotrack.active_run().info.run_id
+        try:
+            with open(run_id, "a", buffering=1) as steps:
+                for step in range(100_000):
+                    autotrack.log_metric("step", step, step=step)
+                    steps.write(f"{step}\\n")  # what log_metric has returned from, written at once
+                    time.sleep(0.005)
+        finally:  # the objective's own clean-up (checkpoints, GPU memory) runs on the way out
+            open(run_id + ".cleaned", "w").close()
+        return 1.0
+
+    autotrack.sweep(objective, {"x": sweeps.uniform(0, 1)}, n_trials=4, executor="local", n_jobs=2, name="local")
+    """
+)
+
+
+def test_sigterm_ends_local_worker_trials_gracefully_killed_with_what_they_logged(tmp_path):
+    uri = str(tmp_path / "runs")
+    process = subprocess.Popen([sys.executable, "-c", LOCAL_SWEEP], cwd=tmp_path,
+                               env=clean_env(AUTOTRACK_TRACKING_URI=uri), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    parent = _wait_for_running(uri, "local", 2, process)
+    deadline = time.time() + 30
+    while time.time() < deadline and not all((tmp_path / t.info.run_id).exists()
+                                             for t in children(parent.info.run_id, uri)):
+        time.sleep(0.1)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    client = autotrack.Client(uri)
+    trials = children(parent.info.run_id, uri)
+    assert [t.info.status for t in trials] == [RunStatus.KILLED, RunStatus.KILLED]
+    for trial in trials:
+        written = int((tmp_path / trial.info.run_id).read_text().split("\n")[-2])  # the last whole line
+        stored = max(m.step for m in client.get_metric_history(trial.info.run_id, "step"))
+        assert stored >= written  # nothing log_metric returned from is lost
+        assert (tmp_path / f"{trial.info.run_id}.cleaned").exists()  # SIGTERM, then the grace: not a SIGKILL
+
+
 def _raises(exception: BaseException):
     def objective(params):
         time.sleep(0.2)
