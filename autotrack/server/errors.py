@@ -13,6 +13,8 @@ from autotrack.exceptions import AutotrackException, InvalidInput, NotFound
 
 __all__ = ["ApiError", "STATUS", "error_body", "exception_from_error", "required"]
 
+_VALUE_ERRORS = (TypeError, ValueError, KeyError, AttributeError, OverflowError, RecursionError, UnicodeError)
+
 # MLflow's error codes and the statuses its server answers them with.
 STATUS = {
     "INVALID_PARAMETER_VALUE": 400,
@@ -56,6 +58,12 @@ def error_body(error: BaseException) -> tuple[int, dict[str, Any]]:
         return 400, body
     if isinstance(error, AutotrackException):
         return 400, {"error_code": "BAD_REQUEST", "message": str(error)}
+    if isinstance(error, _VALUE_ERRORS) or isinstance(getattr(error, "orig", None), _VALUE_ERRORS) \
+            or type(error).__name__ == "DataError":
+        # A field of the wrong type or range that no handler checked by name (a dict for a filter, a
+        # number past int64, a NUL in a string the database refuses): the request is wrong, not the server.
+        return 400, {"error_code": "INVALID_PARAMETER_VALUE",
+                     "message": f"Invalid request: {type(error).__name__}: {str(error)[:500]}"}
     return 500, {"error_code": "INTERNAL_ERROR", "message": f"{type(error).__name__}: {error}"}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from autotrack.entities import LifecycleStage
 from autotrack.server.errors import ApiError, required
 from autotrack.server.state import ServerState
-from autotrack.server.wire import experiment_to_json, key_values, view_type
+from autotrack.server.wire import experiment_to_json, integer, key_values, view_type
 
 __all__ = ["ROUTES"]
 
@@ -46,7 +46,7 @@ def search(state: ServerState, body: dict) -> dict:
                        "there is no next page to ask for.")
     if body.get("order_by"):
         raise ApiError("NOT_IMPLEMENTED", "experiments/search with order_by is not implemented by autotrack server.")
-    max_results = int(body.get("max_results") or 0) or None
+    max_results = integer(body.get("max_results") or 0, "max_results") or None
     found = state.store.search_experiments(view_type(body.get("view_type")), body.get("filter") or "", max_results)
     return {"experiments": [_experiment(state, e) for e in found]}
 

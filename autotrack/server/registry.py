@@ -9,7 +9,7 @@ import re
 
 from autotrack.server.errors import required
 from autotrack.server.state import ServerState
-from autotrack.server.wire import key_values, model_version_to_json, registered_model_to_json
+from autotrack.server.wire import integer, key_values, model_version_to_json, registered_model_to_json
 
 __all__ = ["ROUTES"]
 
@@ -80,7 +80,7 @@ def delete_model(state: ServerState, body: dict) -> dict:
 def search_models(state: ServerState, body: dict) -> dict:
     text, no_prompts = _filter(body)
     models, token = state.store.search_registered_models(
-        text, int(body.get("max_results") or 100), _order(body), body.get("page_token") or None)
+        text, integer(body.get("max_results") or 100, "max_results"), _order(body), body.get("page_token") or None)
     if no_prompts:
         models = [m for m in models if m.tags.get(_PROMPT_TAG) != "true"]
     return _page(models, token, "registered_models", registered_model_to_json)
@@ -142,7 +142,7 @@ def delete_version(state: ServerState, body: dict) -> dict:
 def search_versions(state: ServerState, body: dict) -> dict:
     text, _ = _filter(body)  # versions carry no prompt tag of their own
     versions, token = state.store.search_model_versions(
-        text, int(body.get("max_results") or 1000), _order(body), body.get("page_token") or None)
+        text, integer(body.get("max_results") or 1000, "max_results"), _order(body), body.get("page_token") or None)
     return _page(versions, token, "model_versions", model_version_to_json)
 
 
