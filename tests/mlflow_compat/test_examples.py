@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 
 SYSTEM_TAGS = {"mlflow.user", "mlflow.source.name", "mlflow.source.type", "mlflow.runName"}
@@ -136,6 +137,10 @@ MODEL_FILE_DIFFERENCES = {
 }
 
 
+# MLflow infers each model's requirements in a subprocess: ~20-40 s a model on a loaded 2-core machine
+SIDE_BY_SIDE = pytest.mark.timeout(900)
+
+
 def _ours(key: str) -> bool:
     """autotrack's run context (its own feature, no MLflow names): tags, context/ files, system/ metrics."""
     return key.startswith(("autotrack.context.", "context/", "system/"))
@@ -160,6 +165,7 @@ def _compare(name: str, example, under_mlflow, model_folders: set[str] = frozens
     return ours, theirs
 
 
+@SIDE_BY_SIDE
 def test_nested_runs_log_the_same_as_mlflow(example, under_mlflow):
     ours, theirs = _compare("nested_runs.py", example, under_mlflow)
     mine = {**ours["out"], "user_tags": {k: v for k, v in ours["out"]["user_tags"].items() if not _ours(k)}}
@@ -167,6 +173,7 @@ def test_nested_runs_log_the_same_as_mlflow(example, under_mlflow):
         {k: v for k, v in theirs["out"].items() if k != "parent_id"}
 
 
+@SIDE_BY_SIDE
 def test_flavor_keywords_log_the_same_as_mlflow(example, under_mlflow):
     ours, theirs = _compare("flavor_keywords.py", example, under_mlflow, {"sk", "xgb", "lgb", "torch", "scripted"})
     for key in ("sklearn", "xgboost", "lightgbm", "scripted", "scripted_type"):
@@ -177,17 +184,20 @@ def test_flavor_keywords_log_the_same_as_mlflow(example, under_mlflow):
         assert pins[0] == pins[1] and pins[0], (label, pins)
 
 
+@SIDE_BY_SIDE
 def test_custom_pyfunc_logs_the_same_as_mlflow(example, under_mlflow):
     ours, theirs = _compare("custom_pyfunc.py", example, under_mlflow, {"add_offset"})
     for key in ("predict", "predict_params", "unwrapped", "signature_params"):
         assert ours["out"][key] == theirs["out"][key]
 
 
+@SIDE_BY_SIDE
 def test_registry_stages_give_the_same_as_mlflow(example, under_mlflow):
     ours, theirs = _compare("registry_stages.py", example, under_mlflow, {"model-1", "model-2"})
     assert ours["out"] == theirs["out"]
 
 
+@SIDE_BY_SIDE
 def test_model_environment_is_the_same_as_mlflow(example, under_mlflow):
     ours, theirs = _compare("model_environment.py", example, under_mlflow, {"from-file", "sparse"})
     assert ours["models"]["from_file"]["requirements"][1:] == theirs["models"]["from_file"]["requirements"][1:]
