@@ -299,9 +299,13 @@ class BackgroundWriter:
             except Exception as error:  # never let the thread die; retry next tick
                 self._failures += 1
                 if self._failures == 1:  # true: rows are only ever dropped when the database refuses them
-                    warnings.warn(
-                        f"autotrack could not write {len(self._pending)} metrics yet; they are kept and it will retry "
-                        f"every second: {error}", AutotrackWarning, stacklevel=2)
+                    pending = len(self._pending)
+                    what = f"write {pending} metrics yet; they are kept and it" if pending else "reach the store yet; it"
+                    try:
+                        warnings.warn(f"autotrack could not {what} will retry every second: {error}",
+                                      AutotrackWarning, stacklevel=2)
+                    except Exception:
+                        pass  # warnings turned into errors (a test run): the thread must go on regardless
 
 
 def _warn_refused(refused: list[tuple[MetricEntry, BaseException]]) -> None:
