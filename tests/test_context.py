@@ -276,6 +276,14 @@ def test_system_metrics_are_sampled_at_the_interval():
     assert metrics["system/memory_used_mb"] > metrics["system/process_rss_mb"] / 2
     for key in ("system/disk_read_mb", "system/network_sent_mb", "system/cpu_percent"):
         assert key in metrics and metrics[key] >= 0
+    from autotrack.context import environment
+
+    gpu_keys = {k for k in metrics if k.startswith("system/gpu_")}
+    if environment.gpus():  # an NVIDIA GPU and nvidia-ml-py: each GPU's four readings
+        assert {"system/gpu_0_utilization", "system/gpu_0_memory_used_mb", "system/gpu_0_power_w",
+                "system/gpu_0_temperature_c"} <= gpu_keys
+    else:  # none here: nothing made up, and no failure recorded (the fixture checks)
+        assert gpu_keys == set()
 
 
 def test_the_default_interval_is_ten_seconds():
