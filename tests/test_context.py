@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -120,7 +121,7 @@ def test_environment_tags_and_requirements():
     assert tags[context.TAG_PREFIX + "python"].startswith(f"{sys.version_info.major}.{sys.version_info.minor}.")
     assert tags[context.TAG_PREFIX + "hostname"] == os.uname().nodename
     assert tags[context.TAG_PREFIX + "cpuCount"] == str(os.cpu_count())
-    assert tags[context.TAG_PREFIX + "command"].split()[1:] == sys.argv
+    assert tags[context.TAG_PREFIX + "command"] == shlex.join([os.path.basename(sys.executable), *sys.argv])
     assert f"pytest=={metadata.version('pytest')}\n" in _artifact(run, context.REQUIREMENTS)
     assert f"pytest=={metadata.version('pytest')}" not in tags[context.PACKAGES_TOP_LEVEL]  # pytest-timeout needs it
     assert f"autotrack=={autotrack.__version__}" in tags[context.PACKAGES_TOP_LEVEL]

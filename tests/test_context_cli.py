@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -50,7 +51,7 @@ def test_runs_show_prints_the_context_and_the_consoles_last_lines():
     rows = dict(row[:2] for row in _rows(output) if len(row) == 2)
     assert rows["Host"] == os.uname().nodename
     assert rows["Python"].startswith(f"{sys.version_info.major}.{sys.version_info.minor}.")
-    assert rows["Command"].split()[1:] == sys.argv
+    assert rows["Command"] == shlex.join([os.path.basename(sys.executable), *sys.argv])
     assert f"autotrack=={autotrack.__version__}" in rows["Packages"]
     assert "Console (last 20 of 30 lines, context/console.log)" in output
     assert "line 29" in output and "line 10" in output and "line 09" not in output

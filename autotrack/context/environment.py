@@ -53,18 +53,43 @@ def _install_paths() -> list[str]:
     return [p for p in dict.fromkeys(paths) if os.path.isdir(p)]
 
 
+def _metadata_texts(paths: list[str]):
+    """The header part of each installed distribution's METADATA (or PKG-INFO), folder by folder.
+
+    Read directly rather than through `importlib.metadata`, whose import alone (email, zipfile,
+    csv, ...) took ~90 ms here: this is what the first run of every process pays.
+    """
+    for folder in paths:
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                file = os.path.join(folder, name, "METADATA")
+            elif name.endswith(".egg-info"):
+                file = os.path.join(folder, name, "PKG-INFO") if os.path.isdir(os.path.join(folder, name)) else \
+                    os.path.join(folder, name)
+            else:
+                continue
+            try:
+                with open(file, encoding="utf-8", errors="replace") as handle:
+                    text = handle.read(65536)
+            except OSError:
+                continue
+            yield text
+
+
 @functools.lru_cache(maxsize=1)
 def _distributions() -> tuple[dict[str, str], tuple[str, ...]]:
     """({normalized name: "Name==version"}, top-level names): what is installed, and what nothing else needs."""
-    from importlib import metadata
-
     found: dict[str, str] = {}
     required: set[str] = set()
-    for dist in metadata.distributions(path=_install_paths()):
-        headers = _headers(dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "")
+    for text in _metadata_texts(_install_paths()):
+        headers = _headers(text)
         name, version = headers.get("name", [None])[0], headers.get("version", ["?"])[0]
         if not name or _normalize(name) in found:
-            continue  # the first on sys.path wins, as for imports
+            continue  # the first folder wins, as for imports
         found[_normalize(name)] = f"{name}=={version}"
         for requirement in headers.get("requires-dist", ()):
             match = _REQUIREMENT_NAME.match(requirement)
@@ -90,7 +115,7 @@ def top_level() -> list[str]:
 @functools.lru_cache(maxsize=1)
 def packages_hash() -> str:
     """A fingerprint of the interpreter, platform and packages: equal means the same environment."""
-    text = f"{sys.version}\n{platform.platform()}\n{sys.executable}\n{requirements()}"
+    text = f"{sys.version}\n{_platform()}\n{sys.executable}\n{requirements()}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -108,8 +133,26 @@ def cpu_model() -> str:
 
 
 @functools.lru_cache(maxsize=1)
+def _platform() -> str:
+    """`platform.platform()` without its libc probe, which reads the whole interpreter binary (~50 ms here)."""
+    uname = platform.uname()
+    libc = os.confstr("CS_GNU_LIBC_VERSION") if hasattr(os, "confstr") and "CS_GNU_LIBC_VERSION" in \
+        os.confstr_names else ""
+    return "-".join(part for part in (uname.system, uname.release, uname.machine, libc.replace(" ", "")) if part)
+
+
+def nvidia_driver_present() -> bool:
+    """Whether an NVIDIA driver could answer: loading NVML where there is none costs ~60 ms for nothing."""
+    if sys.platform.startswith("linux"):
+        return os.path.exists("/proc/driver/nvidia") or os.path.exists("/dev/nvidiactl")
+    return sys.platform == "win32"
+
+
+@functools.lru_cache(maxsize=1)
 def gpus() -> tuple[str, ...]:
     """Names of the NVIDIA GPUs this process can see; empty without nvidia-ml-py or a driver."""
+    if not nvidia_driver_present():
+        return ()
     try:
         import pynvml
     except ImportError:
@@ -149,7 +192,7 @@ def machine() -> dict[str, str]:
     return {
         "python": f"{platform.python_version()} ({platform.python_implementation()})",
         "executable": sys.executable,
-        "platform": platform.platform(),
+        "platform": _platform(),
         "hostname": socket.gethostname(),
         "command": _command(),
         "entryPoint": entry_point(),

@@ -39,14 +39,18 @@ class _Probe:
         psutil.cpu_percent(None)  # the first call only sets the baseline
         self.process.cpu_percent(None)
         self.gpus: list[Any] = []
-        try:
-            import pynvml
+        self.nvml = None
+        from autotrack.context.environment import nvidia_driver_present
 
-            pynvml.nvmlInit()
-            self.nvml = pynvml
-            self.gpus = [pynvml.nvmlDeviceGetHandleByIndex(i) for i in range(pynvml.nvmlDeviceGetCount())]
-        except Exception:  # not installed, no driver, no GPU
-            self.nvml = None
+        if nvidia_driver_present():
+            try:
+                import pynvml
+
+                pynvml.nvmlInit()
+                self.gpus = [pynvml.nvmlDeviceGetHandleByIndex(i) for i in range(pynvml.nvmlDeviceGetCount())]
+                self.nvml = pynvml
+            except Exception:  # nvidia-ml-py not installed, or the driver cannot answer
+                self.gpus = []
 
     def read(self) -> dict[str, float]:
         psutil = self.psutil
