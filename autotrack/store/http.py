@@ -30,7 +30,7 @@ from autotrack.server import wire
 from autotrack.server.errors import exception_from_error
 from autotrack.store.base import MetricEntry
 
-__all__ = ["ARTIFACTS_PATH", "HttpStore", "ServerUnreachable", "session"]
+__all__ = ["ARTIFACTS_PATH", "HttpStore", "ServerUnreachable", "close_session", "session"]
 
 API = "/api/2.0/mlflow"
 OWN = "/api/autotrack"
@@ -84,6 +84,9 @@ class Session:
     def after_fork(self) -> None:
         """A forked child opens its own connections; the parent's stay the parent's."""
         self._client = self._new_client()
+
+    def close(self) -> None:
+        self._client.close()
 
     def request(self, method: str, path: str, *, what: str, stream: bool = False, body_factory=None, **kwargs):
         """Send, retrying while the server is unreachable; raise the store's exception for an error answer.
@@ -157,6 +160,13 @@ def _error(response, what: str) -> Exception:
     return exception_from_error(response.status_code, body, what)
 
 
+def close_session(base_url: str) -> None:
+    """Close the pool for a server that is gone for good (tests that start and stop servers)."""
+    found = _sessions.pop(base_url.rstrip("/"), None)
+    if found is not None:
+        found.close()
+
+
 def session(base_url: str) -> Session:
     """The shared connection pool for a server (`http(s)://host:port`)."""
     base_url = base_url.rstrip("/")
@@ -174,12 +184,15 @@ class HttpStore:
         if not uri.startswith(("http://", "https://")) or "://" not in uri[:8] or not uri.split("://", 1)[1].strip("/"):
             raise InvalidInput(f"Tracking URI '{uri}' is not a server address; use http://host:port.")
         self.uri = uri.rstrip("/")
-        self._session = session(self.uri)
         self.artifact_root = self.uri + ARTIFACTS_PATH
         self.db_uri = self.uri  # names the store for the writer's metric journal (kept per server URL)
 
+    @property
+    def _session(self) -> Session:
+        return session(self.uri)  # looked up per call: a pool closed by `close_session` is replaced
+
     def after_fork(self) -> None:
-        self._session.after_fork()
+        """Nothing to do: every pool is renewed in a forked child (`_renew_pools_in_child`)."""
 
     def _call(self, method: str, endpoint: str, body: dict | None = None) -> dict:
         return self._session.call(method, endpoint, body)
@@ -436,3 +449,12 @@ def _model(found: dict) -> RegisteredModel:
 
 def _version(found: dict) -> ModelVersion:
     return wire.model_version_from_json(found["model_version"])
+
+
+def _renew_pools_in_child() -> None:
+    """A forked child opens its own connections; the parent's sockets stay the parent's."""
+    for found in list(_sessions.values()):
+        found.after_fork()
+
+
+os.register_at_fork(after_in_child=_renew_pools_in_child)

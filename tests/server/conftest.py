@@ -106,6 +106,9 @@ class ThreadServer:
         wait_until_up(self.url)
 
     def stop(self) -> None:
+        from autotrack.store.http import close_session
+
+        close_session(self.url)
         self.server.should_exit = True
         self.thread.join(timeout=10)
         self.socket.close()
