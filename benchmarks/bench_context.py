@@ -58,8 +58,8 @@ def _first_run_ms() -> float:
     """The once-per-process part: git status/diff, importlib.metadata, machine facts, cold."""
     from autotrack.context import code, environment
 
-    for cached in (code._code_state, environment._distributions, environment.requirements, environment.packages_hash, environment.machine,
-                   environment.gpus, environment.cpu_model):
+    for cached in (code._code_state, environment._distributions, environment.requirements, environment.packages_hash,
+                   environment.machine, environment.gpus, environment.cpu_model, environment._platform):
         cached.cache_clear()
     start = time.perf_counter()
     code.code_state()

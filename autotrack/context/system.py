@@ -127,10 +127,9 @@ class Sampler:
                 watched.baseline = {k: values[k] for k in _COUNTERS if k in values}
             for key, value in values.items():
                 watched.log(f"system/{key}", value - watched.baseline.get(key, 0.0), timestamp, watched.step)
-            # on the interval's grid; a late tick does not make the next one early
-            watched.next_due += watched.interval
-            if watched.next_due < now:
-                watched.next_due = now + watched.interval
+            # on the interval's grid, but never less than half an interval after this one (a late tick,
+            # or writer threads of several stores ticking at different phases, would bunch them)
+            watched.next_due = max(watched.next_due + watched.interval, now + watched.interval / 2)
             watched.step += 1
 
 
