@@ -134,6 +134,11 @@ def test_server_that_is_down_is_a_clear_error(monkeypatch):
     with pytest.raises(ConnectionError, match="did not answer .* Is `autotrack server` running there"):
         autotrack.Client().search_experiments()
     assert time.perf_counter() - start < 5
+    cli = subprocess.run([sys.executable, "-m", "autotrack", "--tracking-uri", f"http://127.0.0.1:{free_port()}",
+                          "runs", "list"], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "AUTOTRACK_HTTP_RETRY_SECONDS": "0.5"})
+    assert cli.returncode == 1 and "Traceback" not in cli.stderr
+    assert cli.stderr.startswith("Error: The tracking server at http://127.0.0.1:") and "running there?" in cli.stderr
 
 
 def test_bad_server_uri_is_a_clear_error():
@@ -156,6 +161,13 @@ def test_cli_commands_read_through_the_server(on_server, tmp_path):
     experiments = subprocess.run([sys.executable, "-m", "autotrack", "--tracking-uri", on_server.url,
                                   "experiments", "list"], capture_output=True, text=True, timeout=120)
     assert experiments.returncode == 0 and "Default" in experiments.stdout
+    autotrack.Client().create_registered_model("cli-model", description="through the server")
+    models = subprocess.run([sys.executable, "-m", "autotrack", "--tracking-uri", on_server.url, "models", "list"],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert models.returncode == 0 and "cli-model" in models.stdout and "through the server" in models.stdout
+    missing = subprocess.run([sys.executable, "-m", "autotrack", "--tracking-uri", on_server.url, "runs", "show",
+                              "0" * 32], capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 1 and missing.stderr.startswith("Error: ") and "Traceback" not in missing.stderr
 
 
 def test_sweep_with_local_workers_logs_to_the_server(on_server):
