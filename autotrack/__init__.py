@@ -46,7 +46,8 @@ _LAZY["evaluate"] = "autotrack.evaluation"
 _LAZY["autolog"] = "autotrack.autologging"
 _LAZY["sweep"] = "autotrack.sweeps._engine"
 _LAZY["report"] = "autotrack.sweeps._trial"
-_SUBMODULES = ("client", "entities", "exceptions", "fluent", "models", "pyfunc", "sweeps", "tracking", "types")
+_SUBMODULES = ("client", "entities", "exceptions", "fluent", "metrics", "models", "pyfunc", "sweeps", "tracking",
+               "types")
 _INTEGRATIONS = ("sklearn", "xgboost", "lightgbm", "pytorch")  # autotrack.<lib> aliases
 
 __all__ = sorted([*_LAZY, "__version__"])

@@ -203,3 +203,34 @@ def test_model_environment_is_the_same_as_mlflow(example, under_mlflow):
     assert ours["models"]["from_file"]["requirements"][1:] == theirs["models"]["from_file"]["requirements"][1:]
     assert json.dumps(ours["out"]["sparse_inputs"]) == json.dumps(theirs["out"]["sparse_inputs"])
     assert ours["out"]["sparse_predict"] == theirs["out"]["sparse_predict"]
+
+
+def test_evaluate_takes_mlflow_extras_and_logs_its_plots(example):
+    logged = example("evaluate_custom.py")
+    out, run = logged["out"], logged["runs"]["evaluate"]
+    metrics = out["metrics"]
+    assert metrics["squared_diff_plus_one"] == 153.0  # sum of |prediction - target + 1|^2 over 169 rows
+    assert metrics["half_accuracy/mean"] == pytest.approx(metrics["accuracy_score"] / 2, abs=1e-6)
+    assert metrics["score"] == pytest.approx(metrics["accuracy_score"]) and 0.9 < metrics["precision_recall_auc"] <= 1
+    assert set(out["artifacts"]) == {"confusion_matrix", "roc_curve_plot", "precision_recall_curve_plot", "errors",
+                                     "summary"}
+    for plot in ("confusion_matrix", "roc_curve_plot", "precision_recall_curve_plot"):
+        assert {f"{plot}.json", f"{plot}.png"} <= set(run["artifacts"])
+    assert {"errors.txt", "summary.json"} <= set(run["artifacts"])
+    assert run["metrics"]["half_accuracy/mean"] == pytest.approx(metrics["half_accuracy/mean"])
+    # an array with feature_names, and metric_prefix from evaluator_config
+    assert {k.removeprefix("test_") for k in out["array_metrics"]} == set(metrics) - {"squared_diff_plus_one",
+                                                                                    "half_accuracy/mean"}
+    assert "test_confusion_matrix.png" in logged["runs"]["evaluate-array"]["artifacts"]
+
+
+@SIDE_BY_SIDE
+def test_evaluate_logs_the_same_metrics_as_mlflow(example, under_mlflow):
+    ours, theirs = example("evaluate_custom.py"), under_mlflow("evaluate_custom.py")
+    for key in ("metrics", "array_metrics"):
+        assert ours["out"][key].keys() == theirs["out"][key].keys()
+        for name, value in theirs["out"][key].items():
+            assert ours["out"][key][name] == pytest.approx(value, abs=1e-6), name
+    # MLflow also draws lift and calibration curves, and pickles dicts a custom artifact returns (README)
+    only_mlflow = {"lift_curve_plot", "calibration_curve_plot"}
+    assert set(ours["out"]["artifacts"]) == set(theirs["out"]["artifacts"]) - only_mlflow
