@@ -53,3 +53,49 @@ def test_bad_arguments_are_clear_errors():
         autotrack.evaluate(model, pd.DataFrame(X), targets="label", model_type="regressor")
     with pytest.raises(InvalidInput, match="19 labels for 20 rows"):
         autotrack.evaluate(model, X, targets=y[:-1], model_type="regressor")
+
+
+def test_regressor_residuals_plot_and_custom_metric_forms():
+    import json
+
+    import numpy as np
+
+    X, y = make_regression(n_samples=80, n_features=3, noise=5.0, random_state=0)
+    model = LinearRegression().fit(X, y)
+
+    def within_ten(eval_df, builtin_metrics):  # MLflow's older (eval_df, builtin_metrics) form
+        return float((np.abs(eval_df["prediction"] - eval_df["target"]) < 10).mean())
+
+    def scaled(predictions, targets, factor):  # factor comes from evaluator_config
+        return float(np.mean(predictions - targets) * factor)
+
+    with autotrack.start_run() as run:
+        result = autotrack.evaluate(
+            model, X, targets=y, model_type="regressor", feature_names=["a", "b", "c"],
+            evaluator_config={"factor": 2.0},
+            extra_metrics=[autotrack.models.make_metric(eval_fn=within_ten, greater_is_better=True),
+                           autotrack.models.make_metric(eval_fn=scaled, greater_is_better=False)])
+    residuals = y - model.predict(X)
+    assert result.metrics["within_ten"] == pytest.approx(float((np.abs(residuals) < 10).mean()))
+    assert result.metrics["scaled"] == pytest.approx(-2.0 * residuals.mean())
+    assert result.metrics["score"] == pytest.approx(model.score(X, y))
+    client = autotrack.Client()
+    plot = json.load(open(client.download_artifacts(run.info.run_id, "residuals_plot.json")))
+    assert plot["y"] == pytest.approx(residuals.tolist()) and plot["kind"] == "scatter"
+    assert "residuals_plot.png" in {f.path for f in client.list_artifacts(run.info.run_id)}
+
+
+def test_custom_metric_mistakes_are_clear_errors():
+    X, y = make_regression(n_samples=20, n_features=2, random_state=0)
+    model = LinearRegression().fit(X, y)
+    with pytest.raises(InvalidInput, match="name=... when eval_fn is a lambda"):
+        autotrack.models.make_metric(eval_fn=lambda predictions, targets: 1.0, greater_is_better=True)
+
+    def needs_weights(predictions, targets, weights):
+        return 1.0
+
+    metric = autotrack.models.make_metric(eval_fn=needs_weights, greater_is_better=True)
+    with pytest.raises(InvalidInput, match="asks for 'weights'"):
+        autotrack.evaluate(model, X, targets=y, model_type="regressor", extra_metrics=[metric])
+    with pytest.raises(InvalidInput, match="make_metric"):
+        autotrack.evaluate(model, X, targets=y, model_type="regressor", extra_metrics=[needs_weights])
