@@ -762,7 +762,7 @@ class SqlStore(SqlRegistry):
         found: list = []
         skip = offset
         for index, part in enumerate(parts):
-            rows = self._rows(conn, part.offset(skip).limit(wanted - len(found)))
+            rows = self._rows(conn, part.offset(skip).limit(wanted - len(found)), many=wanted > 1000)
             if not rows and skip and index < len(parts) - 1:
                 # The offset lies past this part: skip over all of it into the next.
                 skip -= conn.execute(select(sa.func.count()).select_from(part.order_by(None).subquery())).scalar()
@@ -773,9 +773,10 @@ class SqlStore(SqlRegistry):
                 break
         return found
 
-    def _rows(self, conn: sa.Connection, query) -> list:
-        """Plain tuples from the driver's cursor: SQLAlchemy's Row objects cost ~5 us each on 100k runs."""
-        if self._dialect != "sqlite":
+    def _rows(self, conn: sa.Connection, query, many: bool) -> list:
+        """Many rows come as plain tuples from the driver's cursor (SQLAlchemy's Row objects cost ~5 us
+        each on 100k runs); a page stays with SQLAlchemy, whose compiled-statement cache saves ~2 ms."""
+        if not many or self._dialect != "sqlite":
             return conn.execute(query).all()
         compiled = query.compile(dialect=self._engine.dialect, compile_kwargs={"render_postcompile": True})
         cursor = conn.connection.dbapi_connection.cursor()
