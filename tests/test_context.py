@@ -31,7 +31,7 @@ def _no_capture_failures():
 
 def _env(tmp_path: Path, **extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTRACK_") or k == "AUTOTRACK_HOME"}
-    env.update(AUTOTRACK_TRACKING_URI=str(tmp_path / "store"), PYTHONUNBUFFERED="1", **extra)
+    env.update({"AUTOTRACK_TRACKING_URI": str(tmp_path / "store"), "PYTHONUNBUFFERED": "1", **extra})
     return env
 
 
@@ -414,3 +414,48 @@ def test_autolog_capture_setting_applies_to_the_runs_it_starts():
         assert context.GIT_DIRTY in tags  # what was not switched off is there (pytest runs from this checkout)
     finally:
         autotrack.autolog(disable=True)
+
+
+# -- a remote store -------------------------------------------------------------
+def test_context_files_reach_a_tracking_server(tmp_path):
+    """An `http://` store's artifacts cannot be appended to: console.log is sent whole, and lands complete."""
+    import socket
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "autotrack", "server", "--port", str(port),
+                               "--backend-store-uri", str(tmp_path / "server-store")],
+                              env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
+        _script(tmp_path, """
+            import time, autotrack
+            with autotrack.start_run() as run:
+                print("first")
+                time.sleep(1.5)  # a writer tick sends console.log once
+                print("second")
+            print(run.info.run_id)
+        """)
+        out = subprocess.run([sys.executable, "train.py"], cwd=tmp_path, env=_env(tmp_path, AUTOTRACK_TRACKING_URI=url),
+                             capture_output=True, text=True, timeout=60, check=True)
+        run_id = out.stdout.split()[-1]
+        client = autotrack.Client(url)
+        console_log = client.download_artifacts(run_id, context.CONSOLE_LOG, str(tmp_path / "down"))
+        assert open(console_log).read() == "first\nsecond\n"
+        assert "requirements.txt" in {Path(f.path).name for f in client.list_artifacts(run_id, "context")}
+        assert client.get_run(run_id).data.tags[context.TAG_PREFIX + "hostname"] == os.uname().nodename
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
