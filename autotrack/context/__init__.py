@@ -186,13 +186,13 @@ def _start(client: Any, run: Any, settings: Capture, parent_run_id: str | None,
             _warn("context tags", error)
     capture = _RunCapture(run_id, _repository(client, run), getattr(client, "_writer", None))
     capture.files = _files(run_id, replace(settings, code=settings.code and not trial), tags)
+    with _lock:
+        _active[run_id] = capture  # from here on, stop() undoes whatever follows
     if settings.console:
         from autotrack.context import console
 
         capture.sink = console.ConsoleSink(functools.partial(_append_console, capture))
         console.install(capture.sink)
-    with _lock:
-        _active[run_id] = capture
     if settings.sampling:
         _watch(client, run_id, settings.system_interval)
         capture.sampled = True
