@@ -163,6 +163,7 @@ def patch_training(
             finally:
                 _training.reset(token)
 
+        autologged.__wrapped__ = original  # inspect.signature sees the user's function, not (*args, **kwargs)
         return autologged
 
     registry.apply(integration, owner, name, wrap)

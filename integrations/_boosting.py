@@ -19,7 +19,24 @@ def _client():
 
 
 def log_params(run_id: str, params: Mapping[str, Any]) -> None:
-    _client().log_batch(run_id, params=[Param(str(k), v) for k, v in params.items() if v is not None])
+    """Every param, `None` ones as "None" (as MLflow logs them)."""
+    _client().log_batch(run_id, params=[Param(str(k), str(v)) for k, v in params.items()])
+
+
+def call_params(function: Any, args: tuple, kwargs: Mapping[str, Any], unlogged: tuple[str, ...]) -> dict:
+    """The arguments of a training function as MLflow logs them: each named argument, given or default,
+    except `unlogged` (data, callbacks, objects)."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return {}
+    given = dict(zip(parameters, args))
+    given.update(kwargs)
+    return {name: given.get(name, parameter.default) for name, parameter in parameters.items()
+            if name not in unlogged and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
+            and (name in given or parameter.default is not inspect.Parameter.empty)}
 
 
 def log_eval_history(run_id: str, history: Mapping[str, Mapping[str, list]], separator: str = "-") -> None:

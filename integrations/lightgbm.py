@@ -86,9 +86,15 @@ def _record(call: Call) -> None:
     call.state["history"] = history
 
 
+UNLOGGED_TRAIN_ARGUMENTS = ("params", "train_set", "valid_sets", "valid_names", "fobj", "feval", "init_model",
+                            "learning_rates", "callbacks")  # MLflow's list: data, objects and callbacks
+
+
 def _before_train(call: Call) -> None:
+    import lightgbm
+
     params = dict(call.args[0] if call.args else call.kwargs.get("params") or {})
-    params["num_boost_round"] = call.args[2] if len(call.args) > 2 else call.kwargs.get("num_boost_round", 100)
+    params.update(_boosting.call_params(lightgbm.train, call.args, call.kwargs, UNLOGGED_TRAIN_ARGUMENTS))
     _boosting.log_params(call.run_id, params)
     if len(call.args) <= 9:  # callbacks not given positionally
         _record(call)

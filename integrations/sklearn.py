@@ -163,16 +163,30 @@ def _before(call: Call) -> None:
 
     estimator = call.target
     params = []
-    for key, value in estimator.get_params(deep=True).items():
-        text = str(value)
-        if len(text) > MAX_PARAM_CHARS:
-            warnings.warn(f"autotrack: param '{key}' truncated to {MAX_PARAM_CHARS} characters.", AutotrackWarning,
-                          stacklevel=2)
-            text = text[: MAX_PARAM_CHARS - 3] + "..."
-        params.append(Param(key, text))
+    # a search logs its own settings only (its estimator's params go to each child run), as MLflow does
+    for key, value in estimator.get_params(deep=not _is_search(estimator)).items():
+        params.append(Param(key, _param_text(value, key)))
     tags = [RunTag("estimator_name", type(estimator).__name__),
             RunTag("estimator_class", f"{type(estimator).__module__}.{type(estimator).__qualname__}")]
     fluent._get_client().log_batch(call.run_id, params=params, tags=tags)
+
+
+def _is_search(estimator: Any) -> bool:
+    """GridSearchCV, RandomizedSearchCV, the halving searches: scikit-learn's parameter searches."""
+    from sklearn.model_selection._search import BaseSearchCV
+
+    return isinstance(estimator, BaseSearchCV)
+
+
+def _param_text(value: Any, key: str | None = None) -> str:
+    """str(value), cut to what a param may hold (a warning says so when `key` is given)."""
+    text = str(value)
+    if len(text) > MAX_PARAM_CHARS:
+        if key is not None:
+            warnings.warn(f"autotrack: param '{key}' truncated to {MAX_PARAM_CHARS} characters.", AutotrackWarning,
+                          stacklevel=3)
+        text = text[: MAX_PARAM_CHARS - 3] + "..."
+    return text
 
 
 def _after(call: Call, result: Any) -> None:
@@ -263,11 +277,13 @@ def _log_search(call: Call, search: Any) -> None:
     ranks = np.asarray(results["rank_test_score"] if "rank_test_score" in results else [])
     limit = len(ranks) if call.settings.max_tuning_runs is None else call.settings.max_tuning_runs
     experiment_id = client.get_run(call.run_id).info.experiment_id
+    seed = getattr(search, "estimator", None)  # each child gets all of the estimator's params, as in MLflow
+    base = seed.get_params(deep=not _is_search(seed)) if hasattr(seed, "get_params") else {}
     for index in np.argsort(ranks, kind="stable")[:limit]:
         child = client.create_run(experiment_id, tags={PARENT_RUN_ID: call.run_id})
         metrics = [Metric(key, float(results[key][index]), 0, 0) for key in results
                    if key.startswith(("mean_", "std_", "rank_")) and np.isscalar(results[key][index])]
-        params = [Param(k, v) for k, v in results["params"][index].items()]
+        params = [Param(k, _param_text(v)) for k, v in {**base, **results["params"][index]}.items()]
         client.log_batch(child.info.run_id, metrics=metrics, params=params)
         client.set_terminated(child.info.run_id, RunStatus.FINISHED)
 

@@ -85,11 +85,15 @@ def _train_argument(call: Call, name: str, position: int, default: Any = None) -
     return call.args[position] if len(call.args) > position else call.kwargs.get(name, default)
 
 
+UNLOGGED_TRAIN_ARGUMENTS = ("params", "dtrain", "evals", "obj", "feval", "evals_result", "xgb_model", "callbacks",
+                            "learning_rates")  # MLflow's list: data, objects and callbacks
+
+
 def _before_train(call: Call) -> None:
+    import xgboost
+
     params = dict(_train_argument(call, "params", 0) or {})
-    params["num_boost_round"] = _train_argument(call, "num_boost_round", 2, 10)
-    params["early_stopping_rounds"] = call.kwargs.get("early_stopping_rounds")
-    params["maximize"] = call.kwargs.get("maximize")
+    params.update(_boosting.call_params(xgboost.train, call.args, call.kwargs, UNLOGGED_TRAIN_ARGUMENTS))
     _boosting.log_params(call.run_id, params)
     if call.kwargs.get("evals_result") is None:
         call.kwargs["evals_result"] = {}  # filled by xgboost.train; read back after

@@ -234,3 +234,22 @@ def test_evaluate_logs_the_same_metrics_as_mlflow(example, under_mlflow):
     # MLflow also draws lift and calibration curves, and pickles dicts a custom artifact returns (README)
     only_mlflow = {"lift_curve_plot", "calibration_curve_plot"}
     assert set(ours["out"]["artifacts"]) == set(theirs["out"]["artifacts"]) - only_mlflow
+
+
+def test_autologged_params_are_mlflows(example):
+    logged = example("autolog_params.py")
+    children, runs = logged["out"]["children"], logged["runs"]
+    assert [child["C"] for child in children] == ["0.1", "1.0"]
+    assert all(child["max_iter"] == "300" and child["random_state"] == "None" for child in children)  # all params
+    assert "estimator__C" not in runs["grid"]["params"] and runs["grid"]["params"]["best_C"] == "0.1"
+    assert {"early_stopping_rounds": "3", "maximize": "None", "verbose_eval": "False", "custom_metric": "None",
+            "num_boost_round": "5"}.items() <= runs["xgb-train"]["params"].items()
+    assert runs["lgb-train"]["params"]["keep_training_booster"] == "False"
+
+
+@SIDE_BY_SIDE
+def test_autologged_params_are_the_same_as_mlflows(example, under_mlflow):
+    ours, theirs = example("autolog_params.py"), under_mlflow("autolog_params.py")
+    assert ours["out"] == theirs["out"]
+    for name in ("grid", "xgb-train", "lgb-train"):
+        assert ours["runs"][name]["params"] == theirs["runs"][name]["params"], name
