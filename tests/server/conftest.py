@@ -56,7 +56,7 @@ class ServerProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "autotrack", "server", "--port", str(self.port),
              "--backend-store-uri", self.backend, *self.extra],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
         )
         self.startup_seconds = wait_until_up(self.url, self.process)
         return self
@@ -76,6 +76,7 @@ class ServerProcess:
             if self.process.poll() is None:
                 self.process.kill()
         errors = self.process.stderr.read()
+        self.process.stderr.close()
         return status in (0, -signal.SIGTERM) and "Traceback" not in errors
 
 
