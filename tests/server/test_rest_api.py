@@ -158,3 +158,29 @@ def test_artifact_proxy_upload_list_download_delete(api, thread_server, tmp_path
         answer = api.put(f"{base}/{bad}", content=b"x")  # httpx folds a literal ../ before sending
         assert answer.status_code in (400, 404, 501), bad
     assert not list(tmp_path.rglob("outside.txt")) and not list(tmp_path.rglob("passwd"))
+
+
+def test_oversized_bodies_are_413_and_the_server_stays_up(api):
+    from autotrack.server.app import MAX_JSON_BYTES
+
+    import http.client
+    import json
+    import urllib.parse
+
+    url = urllib.parse.urlsplit(str(api.base_url))
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    connection.putrequest("POST", f"{API}/runs/create")
+    connection.putheader("Content-Length", str(MAX_JSON_BYTES + 1))  # refused before a byte of it is read
+    connection.endheaders(b"{}")
+    declared = connection.getresponse()
+    assert declared.status == 413 and json.loads(declared.read())["error_code"] == "REQUEST_LIMIT_EXCEEDED"
+    connection.close()
+
+    def chunks():  # no Content-Length: the limit is counted while reading
+        piece = b" " * (1 << 20)
+        for _ in range(MAX_JSON_BYTES // len(piece) + 2):
+            yield piece
+
+    streamed = api.post(f"{API}/runs/create", content=chunks())
+    assert streamed.status_code == 413 and streamed.json()["error_code"] == "REQUEST_LIMIT_EXCEEDED"
+    assert api.get("/health").text == "OK"
