@@ -66,8 +66,9 @@ class Session:
     """One server's connection pool, with retries: what the store and artifact repositories send through."""
 
     def __init__(self, base_url: str):
-        import httpx
+        from autotrack.optional import require
 
+        httpx = require("httpx", "server", "An http(s):// tracking URI")
         self.base_url = base_url
         self._httpx = httpx
         self._client = self._new_client()
