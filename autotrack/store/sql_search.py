@@ -158,11 +158,17 @@ def selective_metric(conn: sa.Connection, comparisons: Sequence[Comparison], wan
     candidates = [c for c in comparisons if c.entity == "metrics" and c.op in _RANGE_OPS]
     if not candidates:
         return None
-    runs = conn.execute(select(sa.func.max(sa.literal_column("rowid"))).select_from(t.runs)).scalar() or 0
+    # Plain SQL on the driver: through SQLAlchemy these two tiny queries cost more than the search they steer.
+    driver = conn.connection.driver_connection
+    runs = driver.execute("SELECT max(rowid) FROM runs").fetchone()[0] or 0
     limit = math.isqrt(wanted * runs // DRIVEN_ROW_COST) + 1
     best, fewest = None, limit
     for comparison in candidates:
-        count = conn.execute(select(sa.func.count()).select_from(_candidates(comparison).limit(limit).subquery())).scalar()
+        count = driver.execute(  # the operator is one of _RANGE_OPS: safe to splice
+            f"SELECT count(*) FROM (SELECT 1 FROM latest_metrics WHERE key = ? AND is_nan = 0 AND value {comparison.op} ? "
+            "LIMIT ?)",
+            (comparison.key, comparison.value, limit),
+        ).fetchone()[0]
         if count < fewest:
             best, fewest = comparison, count
     return best
