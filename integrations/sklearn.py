@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -173,9 +174,8 @@ def _before(call: Call) -> None:
 
 def _is_search(estimator: Any) -> bool:
     """GridSearchCV, RandomizedSearchCV, the halving searches: scikit-learn's parameter searches."""
-    from sklearn.model_selection._search import BaseSearchCV
-
-    return isinstance(estimator, BaseSearchCV)
+    search = sys.modules.get("sklearn.model_selection._search")  # not imported: no search exists (and no import
+    return search is not None and isinstance(estimator, search.BaseSearchCV)  # cost on a first plain fit)
 
 
 def _param_text(value: Any, key: str | None = None) -> str:
