@@ -113,3 +113,33 @@ def test_sklearn_predicts_the_same_through_the_array_fast_path_and_pipelines_kee
         loaded = autotrack.pyfunc.load_model(info.model_uri)
         np.testing.assert_array_equal(loaded.predict(frame[["c", "b", "a"]]), model.predict(frame))
         assert type(loaded.unwrap_python_model()) is type(model)
+
+
+class _Doubler(autotrack.pyfunc.PythonModel):
+    def predict(self, model_input, params=None):  # no context: MLflow 2.20+ allows it
+        return model_input * 2
+
+
+def test_python_model_pickles_follow_the_trust_rules(monkeypatch, tmp_path):
+    frame = pd.DataFrame({"x": [1.0, 2.0]})
+    with autotrack.start_run():
+        info = autotrack.pyfunc.log_model(name="doubler", python_model=_Doubler(), input_example=frame)
+        function = autotrack.pyfunc.log_model(name="function", python_model=lambda df: df + 1, input_example=frame)
+    assert autotrack.pyfunc.load_model(info.model_uri).predict(frame)["x"].tolist() == [2.0, 4.0]
+    assert autotrack.pyfunc.load_model(function.model_uri).predict(frame)["x"].tolist() == [2.0, 3.0]
+    with pytest.warns(UserWarning, match=r"params \['scale'\] are ignored"):
+        autotrack.pyfunc.load_model(info.model_uri).predict(frame, params={"scale": 3})
+    monkeypatch.setenv("AUTOTRACK_HOME", str(tmp_path / "another-user"))  # someone else loads it
+    with pytest.raises(autotrack.InvalidInput, match="trust_pickle=True"):
+        autotrack.pyfunc.load_model(info.model_uri)
+    assert autotrack.pyfunc.load_model(info.model_uri, trust_pickle=True).predict(frame)["x"].tolist() == [2.0, 4.0]
+
+
+def test_python_model_mistakes_are_clear_errors(tmp_path):
+    with pytest.raises(autotrack.InvalidInput, match="python_model"):
+        autotrack.pyfunc.save_model(tmp_path / "none")
+    with pytest.raises(autotrack.InvalidInput, match="does not exist"):
+        autotrack.pyfunc.save_model(tmp_path / "missing", python_model=_Doubler(), artifacts={"a": "nope.json"})
+    assert not (tmp_path / "missing").exists()  # nothing half-written left behind
+    with pytest.raises(autotrack.InvalidInput, match="not supported"):
+        autotrack.pyfunc.save_model(tmp_path / "loader", loader_module="my_loader")

@@ -106,7 +106,8 @@ class _PythonModelPyFunc:
         self.model = model
         self.context = context
         parameters = list(inspect.signature(model.predict).parameters)
-        self._takes_context = bool(parameters) and (parameters[0] == "context" or len(parameters) >= 2)
+        data = [name for name in parameters if name != "params"]  # predict(context, model_input) or (model_input)
+        self._takes_context = bool(data) and (data[0] == "context" or len(data) >= 2)
         self._takes_params = "params" in parameters
 
     def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:
