@@ -79,7 +79,6 @@ def test_mlflow_client_logs_reads_searches_and_registers(server_process, tmp_pat
     assert seen["missing"] is None
 
     # autotrack's own client reads the same run and model through the same endpoints.
-    monkeypatch.setenv("AUTOTRACK_CAPTURE", "none")
     client = autotrack.Client(server_process.url)
     run = client.get_run(run_id)
     assert run.data.params["model"] == "rf" and "team" not in run.data.tags

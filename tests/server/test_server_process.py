@@ -21,7 +21,6 @@ from conftest import ServerProcess
 @pytest.fixture
 def on_server(server_process, monkeypatch):
     """The fluent API pointed at a live server process."""
-    monkeypatch.setenv("AUTOTRACK_CAPTURE", "none")  # run-context capture writes local files (not yet over HTTP)
     autotrack.set_tracking_uri(server_process.url)
     yield server_process
     while autotrack.active_run():  # while the server is still there
@@ -102,7 +101,6 @@ def test_model_logged_registered_and_loaded_through_the_server(on_server):
 
 def test_metrics_survive_a_server_restart(tmp_path, monkeypatch):
     """Values logged while the server is down are sent once it is back (retries, nothing lost)."""
-    monkeypatch.setenv("AUTOTRACK_CAPTURE", "none")
     server = ServerProcess(str(tmp_path / "store")).start()
     autotrack.set_tracking_uri(server.url)
     client = autotrack.Client()
@@ -247,6 +245,7 @@ GONE_FOR_GOOD = textwrap.dedent(
 
 def test_a_server_gone_for_good_is_one_warning_not_an_exception_in_training(tmp_path):
     server = ServerProcess(str(tmp_path / "store")).start()
+    # Console capture off: this test counts the metric path's warnings alone.
     env = {**os.environ, "AUTOTRACK_HTTP_RETRY_SECONDS": "0.5", "AUTOTRACK_CAPTURE": "none",
            "PYTHONWARNINGS": "default"}
     script = subprocess.Popen([sys.executable, "-c", GONE_FOR_GOOD, server.url], stdin=subprocess.PIPE,
@@ -293,7 +292,7 @@ def _peak_rss_mib(pid: int) -> int:
 def test_artifacts_stream_through_client_and_server(server_process, tmp_path):
     """A 256 MiB file goes up and comes back without either side holding it in memory."""
     server_before = _peak_rss_mib(server_process.process.pid)
-    env = {**os.environ, "AUTOTRACK_CAPTURE": "none"}
+    env = dict(os.environ)
     out = subprocess.run([sys.executable, "-c", STREAMING, server_process.url, str(tmp_path / "big.bin")],
                          capture_output=True, text=True, env=env, timeout=300, check=True).stdout.split()
     client_growth_mib, size = int(out[0]), int(out[1])
@@ -323,7 +322,7 @@ WORKER_CLIENT = textwrap.dedent(
 def test_several_workers_and_clients_lose_nothing(tmp_path):
     server = ServerProcess(str(tmp_path / "store"), extra=("--workers", "2")).start()
     try:
-        env = {**os.environ, "AUTOTRACK_CAPTURE": "none"}
+        env = dict(os.environ)
         clients = [subprocess.Popen([sys.executable, "-c", WORKER_CLIENT, server.url, str(i)], stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, text=True, env=env) for i in range(3)]
         run_ids = []

@@ -38,7 +38,6 @@ for _name in ("data",):
 def _over_http(_clean_fluent_state, tmp_path, monkeypatch):
     from autotrack.store.sql import SqlStore
 
-    monkeypatch.setenv("AUTOTRACK_CAPTURE", "none")
     store = SqlStore(f"sqlite:///{tmp_path}/server.db", str(tmp_path / "server-artifacts"))
     server = ThreadServer(store, str(tmp_path / "server-artifacts"))
     autotrack.set_tracking_uri(server.url)
