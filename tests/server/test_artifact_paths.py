@@ -54,3 +54,48 @@ def test_symlink_out_of_the_root_is_refused(thread_server, tmp_path):
     assert raw(thread_server.url, "DELETE", BASE + "0/link/key.txt") == 400
     assert raw(thread_server.url, "GET", "/api/2.0/mlflow-artifacts/artifacts?path=0/link") == 400
     assert sorted(p.name for p in secret.iterdir()) == ["key.txt"]
+
+
+def test_model_version_sources_are_never_read_or_fetched_by_the_server(thread_server, tmp_path):
+    """A source pointing at a server file, another folder or a URL is stored as text: no file is read and no
+    request is made (MLflow's local-file-inclusion and SSRF classes)."""
+    import socket
+    import threading
+
+    import httpx
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.2)
+    contacted = []
+
+    def watch() -> None:
+        while not stop.is_set():
+            try:
+                contacted.append(listener.accept())
+            except OSError:
+                pass
+
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    secret = tmp_path / "private.txt"
+    secret.write_text("TOPSECRET")
+    sources = [str(secret), f"file://{secret}", "/etc/passwd", f"http://127.0.0.1:{listener.getsockname()[1]}/x",
+               "mlflow-artifacts:/../../etc", "runs:/../../etc/passwd", "s3://bucket/key", "gopher://127.0.0.1/x"]
+    api = "/api/2.0/mlflow"
+    try:
+        with httpx.Client(base_url=thread_server.url, timeout=30) as client:
+            client.post(f"{api}/registered-models/create", json={"name": "m"})
+            for number, source in enumerate(sources, start=1):
+                created = client.post(f"{api}/model-versions/create", json={"name": "m", "source": source})
+                assert created.status_code == 200, created.text
+                answer = client.get(f"{api}/model-versions/get-download-uri", params={"name": "m", "version": number})
+                assert answer.json() == {"artifact_uri": source}
+                assert "TOPSECRET" not in created.text and "root:" not in created.text
+    finally:
+        stop.set()
+        watcher.join()
+        listener.close()
+    assert contacted == []
