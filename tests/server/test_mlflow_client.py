@@ -41,6 +41,7 @@ SCRIPT = textwrap.dedent(
     client.create_registered_model("churn")
     version = client.create_model_version("churn", f"runs:/{run_id}/model", run_id=run_id)
     client.set_registered_model_alias("churn", "champion", version.version)
+    client.transition_model_version_stage("churn", version.version, "Staging")  # deprecated, still used
     client.delete_tag(run_id, "team")
     print(json.dumps({
         "run_id": run_id,
@@ -55,6 +56,7 @@ SCRIPT = textwrap.dedent(
         "found": [r.info.run_id for r in found],
         "version": version.version,
         "alias": client.get_model_version_by_alias("churn", "champion").version,
+        "staged": [(v.version, v.current_stage) for v in client.get_latest_versions("churn", ["Staging"])],
         "models": [m.name for m in client.search_registered_models()],
         "missing": mlflow.get_experiment_by_name("no-such-experiment"),
     }))
@@ -76,6 +78,7 @@ def test_mlflow_client_logs_reads_searches_and_registers(server_process, tmp_pat
     assert seen["artifacts"] == ["config", "model"] and seen["model_files"] == ["model/weights.txt"]
     assert seen["config"] == {"a": 1} and seen["found"] == [run_id]
     assert (seen["version"], seen["alias"], seen["models"]) == ("1", "1", ["churn"])
+    assert seen["staged"] == [["1", "Staging"]]
     assert seen["missing"] is None
 
     # autotrack's own client reads the same run and model through the same endpoints.
