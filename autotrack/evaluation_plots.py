@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["plot_data", "log_plots"]
+__all__ = ["confusion_matrix_data", "figure", "log_plots", "plot_data"]
 
 MAX_POINTS = 1000
 
@@ -35,9 +35,7 @@ def plot_data(model_type: str, labels: Any, predicted: Any, probabilities: Any, 
         return {"residuals_plot": {"kind": "scatter", "x": x, "y": y, "x_label": "Prediction",
                                    "y_label": "Residual (target - prediction)"}}
     classes = np.unique(np.concatenate([np.asarray(labels).ravel(), np.asarray(predicted).ravel()]))
-    matrix = m.confusion_matrix(labels, predicted, labels=classes)
-    plots["confusion_matrix"] = {"kind": "matrix", "labels": [str(c) for c in classes], "matrix": matrix.tolist(),
-                                 "x_label": "Predicted label", "y_label": "True label"}
+    plots["confusion_matrix"] = confusion_matrix_data(labels, predicted)
     if probabilities is not None and len(classes) == 2 and np.asarray(probabilities).shape[1] == 2:
         column = int(np.flatnonzero(classes == pos_label)[0])
         truth, scores = np.asarray(labels) == pos_label, np.asarray(probabilities)[:, column]
@@ -53,17 +51,27 @@ def plot_data(model_type: str, labels: Any, predicted: Any, probabilities: Any, 
     return plots
 
 
-def _figure(name: str, data: dict) -> Any:
-    import matplotlib
+def confusion_matrix_data(labels: Any, predicted: Any) -> dict:
+    """Counts of (true label, predicted label) over every label seen in either (numpy alone: it runs after
+    every autologged classifier fit, where sklearn's confusion_matrix and its checks cost ~1 ms)."""
+    import numpy as np
 
-    matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure  # a Figure, not pyplot: no global state, no GUI backend
+    truth, guess = np.asarray(labels).ravel(), np.asarray(predicted).ravel()
+    classes, codes = np.unique(np.concatenate([truth, guess]), return_inverse=True)
+    k = len(classes)
+    matrix = np.bincount(codes[: len(truth)] * k + codes[len(truth):], minlength=k * k).reshape(k, k)
+    return {"kind": "matrix", "labels": [str(c) for c in classes], "matrix": matrix.tolist(),
+            "x_label": "Predicted label", "y_label": "True label"}
 
-    figure = Figure(figsize=(5, 4), dpi=100)
-    axes = figure.add_subplot()
+
+def figure(name: str, data: dict) -> Any:
+    from matplotlib.figure import Figure  # a Figure, not pyplot: no global state, the user's backend untouched
+
+    drawn = Figure(figsize=(5, 4), dpi=100)
+    axes = drawn.add_subplot()
     if data["kind"] == "matrix":
         image = axes.imshow(data["matrix"], cmap="Blues")
-        figure.colorbar(image, ax=axes)
+        drawn.colorbar(image, ax=axes)
         ticks = range(len(data["labels"]))
         axes.set_xticks(list(ticks), data["labels"])
         axes.set_yticks(list(ticks), data["labels"])
@@ -78,8 +86,8 @@ def _figure(name: str, data: dict) -> Any:
     axes.set_xlabel(data["x_label"])
     axes.set_ylabel(data["y_label"])
     axes.set_title(name.replace("_", " "))
-    figure.tight_layout()
-    return figure
+    drawn.tight_layout()
+    return drawn
 
 
 def log_plots(plots: dict[str, dict], prefix: str = "") -> dict[str, str]:
@@ -90,6 +98,6 @@ def log_plots(plots: dict[str, dict], prefix: str = "") -> dict[str, str]:
     logged = {}
     for name, data in plots.items():
         fluent.log_dict(data, f"{prefix}{name}.json")
-        fluent.log_figure(_figure(name, data), f"{prefix}{name}.png")
+        fluent.log_figure(figure(name, data), f"{prefix}{name}.png")
         logged[prefix + name] = f"{base}/{prefix}{name}.png"
     return logged

@@ -95,7 +95,8 @@ def test_autolog_twice_is_idempotent(classification):
     LogisticRegression().fit(X, y)
     runs = autotrack.search_runs(output_format="list")
     assert len(runs) == 1
-    assert [f.path for f in autotrack.Client().list_artifacts(runs[0].info.run_id) if f.path != "context"] == []
+    artifacts = [f.path for f in autotrack.Client().list_artifacts(runs[0].info.run_id) if f.path != "context"]
+    assert "model" not in artifacts and "training_confusion_matrix.json" in artifacts  # the second call's settings
 
 
 def test_inside_a_user_run_and_exclusive(classification):
@@ -320,3 +321,19 @@ def test_skops_keeps_its_default_trust_list_for_other_users(tmp_path, classifica
     import skops.io as sio
 
     assert sio.get_untrusted_types(file=tmp_path / "m" / "model.skops") == []
+
+
+def test_a_classifier_logs_its_training_confusion_matrix(classification):
+    import json
+
+    import matplotlib.figure  # noqa: F401  (the program uses matplotlib: the PNG is drawn too)
+    from sklearn.metrics import confusion_matrix
+
+    X, y = classification
+    autotrack.autolog(log_models=False)
+    model = LogisticRegression(max_iter=300).fit(X, y)
+    run_id = autotrack.last_active_run().info.run_id
+    client = autotrack.Client()
+    data = json.load(open(client.download_artifacts(run_id, "training_confusion_matrix.json")))
+    assert data["matrix"] == confusion_matrix(y, model.predict(X)).tolist() and data["labels"] == ["0", "1"]
+    assert "training_confusion_matrix.png" in {f.path for f in client.list_artifacts(run_id)}

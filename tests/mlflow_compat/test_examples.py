@@ -242,6 +242,7 @@ def test_autologged_params_are_mlflows(example):
     assert [child["C"] for child in children] == ["0.1", "1.0"]
     assert all(child["max_iter"] == "300" and child["random_state"] == "None" for child in children)  # all params
     assert "estimator__C" not in runs["grid"]["params"] and runs["grid"]["params"]["best_C"] == "0.1"
+    assert "training_confusion_matrix.json" in runs["grid"]["artifacts"]  # the PNG only if matplotlib is in use
     assert {"early_stopping_rounds": "3", "maximize": "None", "verbose_eval": "False", "custom_metric": "None",
             "num_boost_round": "5"}.items() <= runs["xgb-train"]["params"].items()
     assert runs["lgb-train"]["params"]["keep_training_booster"] == "False"
