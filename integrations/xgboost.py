@@ -113,7 +113,8 @@ def _before_fit(call: Call) -> None:
 
 
 def _after_fit(call: Call, model: Any) -> None:
-    _boosting.log_eval_history(call.run_id, model.evals_result())
+    # evals_result() raises without an eval_set, which used to skip the importance and the model too
+    _boosting.log_eval_history(call.run_id, getattr(model, "evals_result_", None) or {})
     _log_booster_results(call, model.get_booster(), model)
 
 

@@ -89,3 +89,14 @@ def test_disable_restores_originals():
     assert xgb.train is not original_train
     autotrack.xgboost.autolog(disable=True)
     assert xgb.train is original_train and xgb.XGBClassifier.fit is original_fit
+
+
+def test_sklearn_api_without_an_eval_set_logs_importance_and_model():
+    X, y = make_classification(n_samples=200, n_features=5, random_state=0)
+    autotrack.autolog()
+    model = xgb.XGBClassifier(n_estimators=3, max_depth=2).fit(X, y)  # no eval_set: evals_result() would raise
+    run_id = autotrack.last_active_run().info.run_id
+    artifacts = {f.path for f in autotrack.Client().list_artifacts(run_id)}
+    assert {"feature_importance_weight.json", "model"} <= artifacts
+    loaded = autotrack.xgboost.load_model(f"runs:/{run_id}/model")
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
