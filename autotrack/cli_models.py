@@ -90,8 +90,10 @@ def models_serve(ctx: click.Context, model_uri: str, host: str, port: int, worke
     """Serve the model over HTTP: POST /invocations, GET /ping, /health, /version."""
     import os
 
+    from autotrack.optional import require
     from autotrack.serving import serve
 
+    require("uvicorn", "server", "Serving")  # a missing extra is the first thing to say, before the model's store
     if ctx.obj:
         os.environ["AUTOTRACK_TRACKING_URI"] = ctx.obj  # worker processes resolve models:/ URIs too
     _store_must_exist(model_uri)

@@ -427,8 +427,12 @@ def _install_sigterm_handler() -> None:
 
 
 def _reset_after_fork() -> None:
+    """A forked child owns none of its parent's runs: SIGTERM must not end them (nor wait on the parent's locks)."""
     global _sigterm_installed
     _sigterm_installed = False
+    handler = signal.getsignal(signal.SIGTERM)
+    if getattr(handler, "__qualname__", "") == "_install_sigterm_handler.<locals>._on_sigterm":
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the child's own start_run installs it again
 
 
 os.register_at_fork(after_in_child=_reset_after_fork)
