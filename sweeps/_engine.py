@@ -174,6 +174,7 @@ def sweep(
             if client.get_run(outcome.run_id).info.status == RunStatus.RUNNING:  # the worker could not record it
                 client.log_text(outcome.run_id, outcome.error or "failed", "traceback.txt")
                 client.set_tag(outcome.run_id, TRIAL_STATE_TAG, "FAILED")
+                context.stop(outcome.run_id)  # a timed-out thread trial never ends its own capture
                 client.set_terminated(outcome.run_id, RunStatus.FAILED)
         rows.append({"number": outcome.number, "run_id": outcome.run_id, "state": outcome.state,
                      "value": outcome.values[0] if outcome.values else math.nan,
@@ -216,6 +217,7 @@ def sweep(
         with _signals_held():  # a second Ctrl-C must not leave the trials RUNNING half-way through
             for task in runner.cancel():
                 client.set_tag(task.run_id, TRIAL_STATE_TAG, "KILLED")
+                context.stop(task.run_id)  # a cancelled thread trial may never return to end its capture
                 client.set_terminated(task.run_id, RunStatus.KILLED)
             context.stop(parent_id)
             client.set_terminated(parent_id, RunStatus.KILLED if interrupted else RunStatus.FAILED)
