@@ -190,11 +190,30 @@ def test_a_database_file_deleted_or_replaced_mid_run_is_never_written_into(tmp_p
 @pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_pool_workers_terminated_by_the_pool_keep_their_metrics(tmp_path, method):
     """`with Pool()` ends with terminate(): SIGTERM to every worker, no exit hook runs; the journal keeps them."""
+    # A fresh program, as users run it: forked workers of the test process would inherit whatever signal
+    # handlers earlier tests left in it.
     uri = str(tmp_path / "store")
     client = autotrack.Client(uri)
     run_id = client.create_run("0").info.run_id
-    with multiprocessing.get_context(method).Pool(2) as pool:
-        keys = pool.starmap(_log_thousand, [(uri, run_id, f"task{i}") for i in range(4)])
+    program = textwrap.dedent(f"""
+        import multiprocessing, autotrack
+
+        def log_thousand(key):
+            client = autotrack.Client({uri!r})
+            for step in range(1000):
+                client.log_metric({run_id!r}, key, float(step), step=step)
+            return key  # no flush, no end_run: returning is all a worker does
+
+        if __name__ == "__main__":
+            with multiprocessing.get_context({method!r}).Pool(2) as pool:
+                print(" ".join(pool.map(log_thousand, [f"task{{i}}" for i in range(4)])))
+    """)
+    (tmp_path / "pool_program.py").write_text(program)
+    out = subprocess.run([sys.executable, "pool_program.py"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    keys = out.stdout.split()
+    assert keys == ["task0", "task1", "task2", "task3"]
     for key in keys:
         assert [m.step for m in client.get_metric_history(run_id, key)] == list(range(1000)), key
 
