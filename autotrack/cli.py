@@ -14,7 +14,7 @@ from autotrack import __version__
 from autotrack.cli_common import _client, _console, _duration, _Group, _number, _table, _time
 from autotrack.cli_models import models
 from autotrack.cli_runs_context import print_context, runs_diff
-from autotrack.cli_server import server
+from autotrack.cli_server import server, ui
 
 __all__ = ["main"]
 
@@ -279,6 +279,7 @@ def _print_trials(parent_run_id: str, ctx: click.Context) -> None:
 cli.add_command(models)
 runs.add_command(runs_diff)
 cli.add_command(server)
+cli.add_command(ui)
 
 
 def main(argv: list[str] | None = None) -> None:

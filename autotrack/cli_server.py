@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-__all__ = ["server"]
+__all__ = ["server", "ui"]
 
 
 @click.group(invoke_without_command=True)
@@ -26,3 +26,19 @@ def server(ctx: click.Context, host: str, port: int, backend_store_uri: str, art
     from autotrack.server import serve
 
     serve(host, port, backend_store_uri, artifacts_destination, workers, insecure_no_auth)
+
+
+@click.command()
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--backend-store-uri", default=None, metavar="URI",
+              help="The store to show (default: --tracking-uri, else ./autotrack-runs).")
+@click.pass_context
+def ui(ctx: click.Context, port: int, backend_store_uri: str | None) -> None:
+    """Open the web UI over a local store, on http://127.0.0.1:PORT (the same UI `autotrack server` serves at /)."""
+    from autotrack.server import serve
+
+    store = backend_store_uri or ctx.obj or "./autotrack-runs"
+    if store.startswith(("http://", "https://")):
+        raise click.UsageError(f"{store} is a tracking server: it already serves the UI, open {store} in a browser.")
+    click.echo(f"autotrack UI: open http://127.0.0.1:{port} in a browser (Ctrl-C stops it)", err=True)
+    serve("127.0.0.1", port, store)

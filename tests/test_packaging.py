@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
@@ -23,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from live_server import free_port
 
 import autotrack
 
@@ -203,12 +203,6 @@ def test_wheel_runs_the_quickstart(venvs, tmp_path, user_env):
     assert "test_accuracy" in out.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_wheel_autologs_sweeps_and_serves(venvs, tmp_path, user_env):
     """An autologged fit with its model, pyfunc, a local sweep, a YAML sweep, the CLI and the scoring server."""
     bin_dir = venvs["full"]
@@ -244,7 +238,7 @@ def test_wheel_autologs_sweeps_and_serves(venvs, tmp_path, user_env):
     listed = _run(bin_dir / "autotrack", "runs", "list", "--experiment", "sweep-example", cwd=tmp_path, env=user_env)
     assert listed.stdout.count("FINISHED") == 4, listed.stdout  # the parent and 3 trials
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([bin_dir / "autotrack", "models", "serve", "-m", f"runs:/{run_id}/model", "--port",
                                str(port)], cwd=tmp_path, env=user_env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)

@@ -6,7 +6,6 @@ import json
 import os
 import random
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import httpx
 import numpy as np
 import pandas as pd
 import pytest
+from live_server import free_port
 from click.testing import CliRunner
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
@@ -26,15 +26,9 @@ AUTOTRACK = os.path.join(os.path.dirname(sys.executable), "autotrack")
 COLUMNS = ["a", "b", "c", "n"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Server:
     def __init__(self, model_uri: str, *extra: str, cwd: str | None = None):
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen([AUTOTRACK, "models", "serve", "-m", model_uri, "--port", str(self.port), *extra],
                                         cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -180,7 +174,7 @@ def test_a_tensor_model_served_from_the_registry_with_two_workers(tmp_path):
 
 def test_serving_a_missing_model_fails_at_once_with_the_reason(tmp_path):
     autotrack.Client().search_experiments()  # the store exists (with no store, the reason is "No store at")
-    out = subprocess.run([AUTOTRACK, "models", "serve", "-m", "models:/nothing/1", "--port", str(_free_port())],
+    out = subprocess.run([AUTOTRACK, "models", "serve", "-m", "models:/nothing/1", "--port", str(free_port())],
                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert out.returncode == 1
     assert "No registered model named 'nothing'" in out.stderr

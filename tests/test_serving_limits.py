@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -15,6 +14,7 @@ import httpx
 import numpy as np
 import pandas as pd
 import pytest
+from live_server import free_port
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.linear_model import LinearRegression
@@ -26,15 +26,9 @@ AUTOTRACK = os.path.join(os.path.dirname(sys.executable), "autotrack")
 COLUMNS = ["a", "b", "c"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Server:
     def __init__(self, model_uri: str, *extra: str, env: dict | None = None):
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen([AUTOTRACK, "models", "serve", "-m", model_uri, "--port", str(self.port), *extra],
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from autotrack.server.errors import ApiError, error_body
 from autotrack.server.state import ServerState
@@ -30,7 +30,7 @@ BACKEND_ENV = "AUTOTRACK_SERVER_BACKEND_STORE_URI"
 ARTIFACTS_ENV = "AUTOTRACK_SERVER_ARTIFACTS_DESTINATION"
 # Fields that MLflow's clients repeat in a GET query string (`?order_by=a&order_by=b`).
 _LIST_FIELDS = frozenset({"experiment_ids", "order_by", "stages", "run_ids"})
-_API_PREFIXES = ("/api/2.0/mlflow/", "/api/2.0/mlflow-artifacts/", "/api/3.0/mlflow/", "/api/2.0/preview/mlflow/",
+_API_PREFIXES = ("/api/autotrack/", "/api/2.0/mlflow/", "/api/2.0/mlflow-artifacts/", "/api/3.0/mlflow/", "/api/2.0/preview/mlflow/",
                  "/ajax-api/2.0/mlflow/", "/ajax-api/2.0/mlflow-artifacts/", "/ajax-api/3.0/mlflow/")
 
 Handler = Callable[[ServerState, dict], Any]
@@ -89,11 +89,11 @@ def _aliases(path: str) -> list[str]:
 
 def create_app(state: ServerState) -> Starlette:
     """The server application over `state`'s store and artifact root."""
-    from autotrack.server import artifacts, experiments, registry, runs
+    from autotrack.server import artifacts, experiments, registry, runs, ui_charts, ui_runs, ui_sweeps
 
-    routes: list[Route] = []
+    routes: list[BaseRoute] = []
     allowed: dict[str, set[str]] = {}
-    for module in (experiments, runs, registry):
+    for module in (experiments, runs, registry, ui_runs, ui_charts, ui_sweeps):
         for path, methods, handler in module.ROUTES:
             for alias in _aliases(path):
                 routes.append(Route(alias, json_endpoint(handler, state), methods=methods))
@@ -123,7 +123,7 @@ def create_app(state: ServerState) -> Starlette:
         return JSONResponse({"error_code": "ENDPOINT_NOT_FOUND", "message": (
             f"No endpoint {request.method} {path}. The API lives under /api/2.0/mlflow/ (MLflow's REST API).")}, 404)
 
-    routes += [Route("/health", health), Route("/version", version)]
+    routes += [Route("/health", health), Route("/version", version), *ui_routes()]
 
     async def unrouted(request: Request, _: Exception) -> Response:
         return await fallback(request)
@@ -132,6 +132,32 @@ def create_app(state: ServerState) -> Starlette:
     app = Starlette(routes=routes, exception_handlers={404: unrouted, 405: unrouted})
     app.state.autotrack = state
     return app
+
+
+def ui_routes() -> list[BaseRoute]:
+    """The web UI at `/`: index.html (never cached, so a new version shows at once) and its
+    content-hashed assets (cached for good)."""
+    from starlette.staticfiles import StaticFiles
+
+    from autotrack.ui import STATIC_DIR
+
+    index = STATIC_DIR / "index.html"
+
+    async def page(_: Request) -> Response:
+        if not index.is_file():
+            return PlainTextResponse("The web UI's bundle is missing from this install; reinstall autotrack "
+                                     "(from a source checkout: `make ui`).", 404)
+        return Response(index.read_bytes(), media_type="text/html",
+                        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+
+    class ImmutableFiles(StaticFiles):
+        async def get_response(self, path: str, scope) -> Response:
+            response = await super().get_response(path, scope)
+            if response.status_code == 200:
+                response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+            return response
+
+    return [Route("/", page), Mount("/assets", ImmutableFiles(directory=STATIC_DIR / "assets", check_dir=False))]
 
 
 def app_from_env() -> Starlette:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from live_server import free_port
 import yaml
 
 SYSTEM_TAGS = {"mlflow.user", "mlflow.source.name", "mlflow.source.type", "mlflow.runName"}
@@ -65,19 +65,13 @@ def test_a_custom_python_model_loads_predicts_and_enforces_its_signature(example
     assert flavor["artifacts"]["config"]["path"] == "artifacts/config.json"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_a_custom_python_model_is_served_from_another_folder(example, tmp_path):
     """`autotrack models serve` loads it in a process that never saw the script: code_paths make it importable."""
     logged = example("custom_pyfunc.py")
     folder = Path(logged["folder"])
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "AUTOTRACK_TRACKING_URI": str(folder / "autotrack-runs")}
     env.pop("PYTHONPATH", None)
     server = subprocess.Popen([sys.executable, "-m", "autotrack", "models", "serve", "-m", logged["out"]["model_uri"],

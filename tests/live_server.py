@@ -1,0 +1,73 @@
+"""Real servers on 127.0.0.1 for tests: a free port, waiting until one answers, and
+`autotrack server` as its own process (what users run), stopped the way a service manager does."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen | None = None, timeout: float = 30.0) -> float:
+    """Seconds until `url`/health answers."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}: {process.stderr.read()}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return time.perf_counter() - start
+        except httpx.TransportError:
+            time.sleep(0.02)
+    raise TimeoutError(f"no server at {url} after {timeout} s")
+
+
+class ServerProcess:
+    """`autotrack server` in its own process."""
+
+    def __init__(self, backend: str, port: int | None = None, extra: tuple[str, ...] = ()):
+        self.backend = backend
+        self.port = port or free_port()
+        self.extra = extra
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+        self.startup_seconds = 0.0
+
+    def start(self) -> "ServerProcess":
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "autotrack", "server", "--port", str(self.port),
+             "--backend-store-uri", self.backend, *self.extra],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        self.startup_seconds = wait_until_up(self.url, self.process)
+        return self
+
+    def stop(self) -> bool:
+        """SIGTERM, as a service manager stops it; True when it shut down gracefully.
+
+        uvicorn finishes the requests in flight, then re-raises the signal, so a graceful stop
+        exits with -SIGTERM (or 0); anything else, or a traceback, is not graceful.
+        """
+        if self.process is None or self.process.poll() is not None:
+            return False
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            status = self.process.wait(timeout=30)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+        errors = self.process.stderr.read()
+        self.process.stderr.close()
+        return status in (0, -signal.SIGTERM) and "Traceback" not in errors
