@@ -698,6 +698,29 @@ class SqlStore(SqlRegistry):
                 counts.update({str(key): count for key, count in conn.execute(query)})
         return counts
 
+    def experiment_activity(self, experiment_ids: Sequence[str],
+                            view_type: int = ViewType.ACTIVE_ONLY) -> dict[str, tuple[int, int | None]]:
+        """{experiment id: (runs, last activity in ms)} in one aggregate query (the UI's experiment list)."""
+        from autotrack.store.sql_ui import experiment_activity
+
+        with self._read() as conn:
+            found = experiment_activity(conn, [_experiment_key(i) for i in experiment_ids], ViewType.stages(view_type))
+        return {str(key): value for key, value in found.items()}
+
+    def run_keys(self, experiment_ids: Sequence[str], view_type: int = ViewType.ACTIVE_ONLY) -> dict[str, list[dict]]:
+        """The metric, param and tag keys of these experiments' runs, with how many distinct values each takes."""
+        from autotrack.store.sql_ui import run_keys
+
+        with self._read() as conn:
+            return run_keys(conn, [_experiment_key(i) for i in experiment_ids], ViewType.stages(view_type))
+
+    def child_counts(self, parent_ids: Sequence[str], view_type: int = ViewType.ACTIVE_ONLY) -> dict[str, dict[str, int]]:
+        """{parent run id: {status or PRUNED: children}}: a sweep's trials by how they ended."""
+        from autotrack.store.sql_ui import child_counts
+
+        with self._read() as conn:
+            return child_counts(conn, parent_ids, ViewType.stages(view_type), _now())
+
     def get_metric_history_arrays(self, run_id: str, key: str):
         """`get_metric_history` as numpy arrays (`MetricArrays`), without a Metric per point."""
         from autotrack.store.metric_arrays import from_chunks
@@ -734,12 +757,14 @@ class SqlStore(SqlRegistry):
         view_type: int = ViewType.ACTIVE_ONLY,
         max_results: int = 100_000,
         order_by: Sequence[str] | None = None,
+        offset: int = 0,
     ) -> dict[str, Sequence]:
-        """`search_runs` as MLflow's DataFrame columns, without a Run object per row (see sql_columns)."""
+        """`search_runs` as MLflow's DataFrame columns, without a Run object per row (see sql_columns);
+        `offset` skips that many matching runs (the UI's runs table reads pages of a long list)."""
         from autotrack.store.sql_columns import run_columns
 
         with self._read() as conn:
-            rows = self._search_rows(conn, experiment_ids, filter_string, view_type, order_by, 0, max_results)
+            rows = self._search_rows(conn, experiment_ids, filter_string, view_type, order_by, offset, max_results)
             scope = select(t.runs.c.run_uuid).where(
                 t.runs.c.experiment_id.in_([_experiment_key(i) for i in experiment_ids]),
                 t.runs.c.lifecycle_stage.in_(ViewType.stages(view_type)),
