@@ -3,6 +3,7 @@ import { Link, Route, Router, Switch } from "wouter";
 import { useHashLocation } from "wouter/use-hash-location";
 import { Empty } from "./components/common";
 import { applyTheme, initialTheme, type Theme } from "./theme";
+import { ChartsPage } from "./pages/ChartsPage";
 import { ComparePage } from "./pages/ComparePage";
 import { ExperimentsPage } from "./pages/ExperimentsPage";
 import { ModelPage } from "./pages/ModelPage";
@@ -17,6 +18,7 @@ import { SweepPage } from "./pages/SweepPage";
 //   /runs/:runId              one run
 //   /sweeps/:runId            a sweep's parent run: trials, parallel coordinates, importance
 //   /compare?runs=a,b,c       2-20 runs side by side
+//   /charts?runs=a,b&metrics=m metric charts of any runs (live while one is RUNNING)
 //   /models, /models/:name    the model registry
 export function App() {
   const [theme, setTheme] = useState<Theme>(() => {
@@ -49,6 +51,7 @@ export function App() {
           <Route path="/runs/:runId">{(params) => <RunPage runId={params.runId} />}</Route>
           <Route path="/sweeps/:runId">{(params) => <SweepPage runId={params.runId} />}</Route>
           <Route path="/compare" component={ComparePage} />
+          <Route path="/charts" component={ChartsPage} />
           <Route path="/models" component={ModelsPage} />
           <Route path="/models/:name">{(params) => <ModelPage name={decodeURIComponent(params.name)} />}</Route>
           <Route>
