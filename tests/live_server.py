@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -71,3 +72,35 @@ class ServerProcess:
         errors = self.process.stderr.read()
         self.process.stderr.close()
         return status in (0, -signal.SIGTERM) and "Traceback" not in errors
+
+
+class ScoringServer:
+    """`autotrack models serve -m MODEL_URI` in its own process, up once /ping answers."""
+
+    def __init__(self, model_uri: str, *extra: str, cwd: str | None = None, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "autotrack", "models", "serve", "-m", model_uri, "--port", str(self.port), *extra],
+            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})},
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited: {self.process.stdout.read()}")
+            try:
+                if httpx.get(f"{self.url}/ping").status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError("the server did not answer /ping within 60 s")
+
+    def post(self, body, content_type: str = "application/json", **headers: str) -> httpx.Response:
+        """POST /invocations: a dict or list is sent as JSON; text, bytes or an iterator (chunked) as they are."""
+        content = json.dumps(body) if isinstance(body, (dict, list)) else body
+        return httpx.post(f"{self.url}/invocations", content=content, timeout=120,
+                          headers={"Content-Type": content_type, **headers})
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)

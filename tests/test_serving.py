@@ -8,13 +8,12 @@ import random
 import re
 import subprocess
 import sys
-import time
 
 import httpx
 import numpy as np
 import pandas as pd
 import pytest
-from live_server import free_port
+from live_server import ScoringServer, free_port
 from click.testing import CliRunner
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
@@ -24,32 +23,6 @@ from autotrack.cli import cli
 
 AUTOTRACK = os.path.join(os.path.dirname(sys.executable), "autotrack")
 COLUMNS = ["a", "b", "c", "n"]
-
-
-class Server:
-    def __init__(self, model_uri: str, *extra: str, cwd: str | None = None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen([AUTOTRACK, "models", "serve", "-m", model_uri, "--port", str(self.port), *extra],
-                                        cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited: {self.process.stdout.read()}")
-            try:
-                if httpx.get(f"{self.url}/ping").status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise RuntimeError("the server did not answer /ping within 60 s")
-
-    def post(self, body, content_type="application/json") -> httpx.Response:
-        content = body if isinstance(body, (str, bytes)) else json.dumps(body)
-        return httpx.post(f"{self.url}/invocations", content=content, headers={"Content-Type": content_type})
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +38,7 @@ def frame_model(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(frame_model):
-    running = Server(frame_model[2])
+    running = ScoringServer(frame_model[2])
     yield running
     running.stop()
 
@@ -160,7 +133,7 @@ def test_a_tensor_model_served_from_the_registry_with_two_workers(tmp_path):
     with autotrack.start_run():
         autotrack.pytorch.log_model(module, "net", input_example=batch, registered_model_name="net")
     autotrack.Client().set_registered_model_alias("net", "prod", 1)
-    running = Server("models:/net@prod", "--workers", "2", cwd=str(tmp_path))
+    running = ScoringServer("models:/net@prod", "--workers", "2", cwd=str(tmp_path))
     try:
         answer = running.post({"instances": batch.tolist()})
         with torch.no_grad():

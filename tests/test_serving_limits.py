@@ -14,7 +14,7 @@ import httpx
 import numpy as np
 import pandas as pd
 import pytest
-from live_server import free_port
+from live_server import ScoringServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.linear_model import LinearRegression
@@ -24,33 +24,6 @@ from autotrack.serving import MAX_NESTING, BadPayload, check_nesting, parse_payl
 
 AUTOTRACK = os.path.join(os.path.dirname(sys.executable), "autotrack")
 COLUMNS = ["a", "b", "c"]
-
-
-class Server:
-    def __init__(self, model_uri: str, *extra: str, env: dict | None = None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen([AUTOTRACK, "models", "serve", "-m", model_uri, "--port", str(self.port), *extra],
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                        env={**os.environ, **(env or {})})
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited: {self.process.stdout.read()}")
-            try:
-                if httpx.get(f"{self.url}/ping").status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise RuntimeError("the server did not answer /ping within 60 s")
-
-    def post(self, content, **headers) -> httpx.Response:
-        return httpx.post(f"{self.url}/invocations", content=content, timeout=120,
-                          headers={"Content-Type": "application/json", **headers})
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +38,7 @@ def model_folder(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(model_folder):
-    running = Server(model_folder)  # the default limit: 32 MiB
+    running = ScoringServer(model_folder)  # the default limit: 32 MiB
     yield running
     running.stop()
 
@@ -89,8 +62,8 @@ def test_a_body_over_the_default_32_mib_answers_413_at_once_and_the_server_keeps
 
 
 def test_the_limit_is_configurable_by_option_and_env_and_counts_chunked_bodies(model_folder):
-    small = Server(model_folder, "--max-body-size", "1K")
-    from_env = Server(model_folder, env={"AUTOTRACK_SERVE_MAX_BODY_SIZE": "2k"})
+    small = ScoringServer(model_folder, "--max-body-size", "1K")
+    from_env = ScoringServer(model_folder, env={"AUTOTRACK_SERVE_MAX_BODY_SIZE": "2k"})
     try:
         fits = _records(20)  # 860 bytes
         over = _records(30)  # 1,280 bytes
