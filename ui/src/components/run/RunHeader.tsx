@@ -1,0 +1,37 @@
+// The run at a glance: name, status, when, how long, who, from which source and commit.
+import { Link } from "wouter";
+import type { Run } from "../../api";
+import { formatDuration, formatTime, shortId } from "../../format";
+import { StatusBadge } from "../common";
+import { displayStatus, PARENT_TAG, runName, tagMap } from "./runData";
+
+export function RunHeader({ run }: { run: Run }) {
+  const tags = tagMap(run);
+  const info = run.info;
+  const parent = tags[PARENT_TAG];
+  const commit = tags["mlflow.source.git.commit"];
+  const facts: [string, React.ReactNode][] = [
+    ["Run ID", <code>{info.run_id}</code>],
+    ["Experiment", <Link href={`/experiments/${info.experiment_id}`}>{info.experiment_id}</Link>],
+    ["Started", formatTime(info.start_time)],
+    ["Duration", formatDuration(info.start_time, info.end_time) + (info.status === "RUNNING" ? " (running)" : "")],
+    ["User", info.user_id || tags["mlflow.user"] || "—"],
+    ["Source", tags["mlflow.source.name"] ? <code title={tags["mlflow.source.name"]}>{tags["mlflow.source.name"]}</code> : "—"],
+    ["Git commit", commit ? <code title={commit}>{commit.slice(0, 12)}</code> : "—"],
+  ];
+  if (parent) facts.push(["Parent run", <Link href={`/runs/${parent}`} className="parent-link">{shortId(parent)}</Link>]);
+  return (
+    <header className="run-header">
+      <nav className="crumbs muted">
+        <Link href="/">Experiments</Link> / <Link href={`/experiments/${info.experiment_id}`}>experiment {info.experiment_id}</Link>
+        {parent && <> / <Link href={`/runs/${parent}`}>parent run</Link></>}
+      </nav>
+      <h1><span className="run-name">{runName(run)}</span> <StatusBadge status={displayStatus(run)} /></h1>
+      <dl className="run-facts">
+        {facts.map(([label, value]) => (
+          <div key={label}><dt>{label}</dt><dd>{value}</dd></div>
+        ))}
+      </dl>
+    </header>
+  );
+}
