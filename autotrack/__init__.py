@@ -42,12 +42,16 @@ _LAZY.update(
 )
 _LAZY.update({name: "autotrack.registry" for name in ("register_model", "search_model_versions",
                                                      "search_registered_models")})
+_LAZY.update({name: "autotrack.logged_models" for name in ("get_logged_model", "last_logged_model",
+                                                            "log_model_params", "search_logged_models",
+                                                            "set_logged_model_tags")})
+_LAZY.update({name: "autotrack.inputs" for name in ("log_input", "log_inputs")})
 _LAZY["evaluate"] = "autotrack.evaluation"
 _LAZY["autolog"] = "autotrack.autologging"
 _LAZY["sweep"] = "autotrack.sweeps._engine"
 _LAZY["report"] = "autotrack.sweeps._trial"
-_SUBMODULES = ("client", "entities", "exceptions", "fluent", "metrics", "models", "pyfunc", "sweeps", "tracking",
-               "types")
+_SUBMODULES = ("client", "data", "entities", "exceptions", "fluent", "metrics", "models", "pyfunc", "sweeps",
+               "tracking", "types")
 _INTEGRATIONS = ("sklearn", "xgboost", "lightgbm", "pytorch")  # autotrack.<lib> aliases
 
 __all__ = sorted([*_LAZY, "__version__"])
@@ -78,6 +82,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
         ViewType,
     )
     from autotrack.evaluation import evaluate  # noqa: F401
+    from autotrack.inputs import log_input, log_inputs  # noqa: F401
+    from autotrack.logged_models import (  # noqa: F401
+        get_logged_model, last_logged_model, log_model_params, search_logged_models, set_logged_model_tags,
+    )
     from autotrack.registry import register_model, search_model_versions, search_registered_models  # noqa: F401
     from autotrack.exceptions import AutotrackException, InvalidInput, NotFound  # noqa: F401
     from autotrack.fluent import *  # noqa: F401,F403

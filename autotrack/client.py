@@ -28,6 +28,8 @@ from autotrack.entities import (
     ViewType,
 )
 from autotrack.exceptions import InvalidInput
+from autotrack.inputs import InputsClient
+from autotrack.logged_models import LoggedModelClient
 from autotrack.optional import require
 from autotrack.registry import RegistryClient
 from autotrack.tracking_uri import get_tracking_uri, store_for
@@ -56,7 +58,7 @@ def _now() -> int:
     return int(time.time() * 1000)
 
 
-class Client(RegistryClient):
+class Client(RegistryClient, InputsClient, LoggedModelClient):
     """Explicit access to a tracking store and its model registry; cheap to create (stores are shared per URI)."""
 
     def __init__(self, tracking_uri: str | None = None):

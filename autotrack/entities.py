@@ -12,8 +12,14 @@ from dataclasses import dataclass, field, fields
 from typing import Mapping, NamedTuple
 
 __all__ = [
+    "Dataset",
+    "DatasetInput",
     "Experiment",
     "FileInfo",
+    "InputTag",
+    "LoggedModel",
+    "LoggedModelStatus",
+    "ModelMetric",
     "LifecycleStage",
     "Metric",
     "ModelVersion",
@@ -22,6 +28,7 @@ __all__ = [
     "Run",
     "RunData",
     "RunInfo",
+    "RunInputs",
     "RunStatus",
     "RunTag",
     "ViewType",
@@ -125,12 +132,48 @@ class RunData:
     metrics: Mapping[str, float] = field(default_factory=dict)
     params: Mapping[str, str] = field(default_factory=dict)
     tags: Mapping[str, str] = field(default_factory=dict)
+    # Each key's latest value as a Metric, with its step and timestamp (MLflow's `_metric_objs`), where
+    # the store read them: the server sends them in a run's JSON, as MLflow's server does.
+    latest_metrics: Mapping[str, "Metric"] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A dataset as stored with a run (MLflow's entity): its data stays where it was; `source`, `schema` and
+    `profile` are JSON text."""
+
+    name: str
+    digest: str
+    source_type: str
+    source: str
+    schema: str | None = None
+    profile: str | None = None
+
+
+@dataclass(frozen=True)
+class InputTag:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class DatasetInput:
+    """A dataset used by a run; its tags say how (`mlflow.data.context`: "training", "eval", ...)."""
+
+    dataset: Dataset
+    tags: tuple[InputTag, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    dataset_inputs: tuple[DatasetInput, ...] = ()
 
 
 @dataclass(frozen=True)
 class Run:
     info: RunInfo
     data: RunData = field(default_factory=RunData)
+    inputs: RunInputs = field(default_factory=RunInputs)
 
 
 @dataclass(frozen=True)
@@ -177,3 +220,45 @@ class RegisteredModel(_Record):
     tags: Mapping[str, str] = field(default_factory=dict)
     aliases: Mapping[str, int] = field(default_factory=dict)  # alias -> version
     latest_versions: tuple[ModelVersion, ...] = ()
+
+
+class LoggedModelStatus:
+    PENDING = "PENDING"
+    READY = "READY"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class ModelMetric:
+    """A metric linked to a logged model (`log_metric(..., model_id=...)`), with the run and dataset it came from."""
+
+    key: str
+    value: float
+    timestamp: int
+    step: int = 0
+    run_id: str | None = None
+    model_id: str | None = None
+    dataset_name: str | None = None
+    dataset_digest: str | None = None
+
+
+@dataclass(frozen=True)
+class LoggedModel(_Record):
+    """MLflow 3's logged model: a model with its own id (`models:/<model_id>`), params, tags and metrics."""
+
+    model_id: str
+    experiment_id: str
+    name: str
+    artifact_location: str
+    creation_timestamp: int
+    last_updated_timestamp: int
+    status: str = LoggedModelStatus.READY
+    source_run_id: str | None = None
+    model_type: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)
+    metrics: tuple[ModelMetric, ...] = ()
+
+    @property
+    def model_uri(self) -> str:
+        return f"models:/{self.model_id}"

@@ -248,12 +248,17 @@ def log_metric(
     synchronous: bool | None = None,
     timestamp: int | None = None,
     run_id: str | None = None,
+    model_id: str | None = None,
+    dataset: Any = None,
 ) -> None:
-    """Buffer a metric of the active run (starting one if none is active), or of `run_id`."""
+    """Buffer a metric of the active run (starting one if none is active), or of `run_id`; with `model_id`
+    (MLflow 3), also link it to that logged model (and the `dataset` it was measured on)."""
     if run_id is None:
         stack = _run_stack.get()
         run_id = stack[-1].info.run_id if stack else _run_id()
     _get_client().log_metric(run_id, key, value, timestamp, step, synchronous)
+    if model_id is not None:
+        _get_client().log_model_metrics(model_id, {key: value}, run_id, step, timestamp, dataset)
 
 
 def log_metrics(
@@ -262,11 +267,15 @@ def log_metrics(
     synchronous: bool | None = None,
     run_id: str | None = None,
     timestamp: int | None = None,
+    model_id: str | None = None,
+    dataset: Any = None,
 ) -> None:
     _check_synchronous(synchronous)
     client, run_id = _get_client(), run_id or _run_id()
     for key, value in _mapping(metrics, "log_metrics").items():
         client.log_metric(run_id, key, value, timestamp, step)
+    if model_id is not None:  # MLflow 3: the values also belong to that logged model
+        client.log_model_metrics(model_id, _mapping(metrics, "log_metrics"), run_id, step, timestamp, dataset)
     if synchronous:
         client.flush()
 

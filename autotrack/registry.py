@@ -169,7 +169,13 @@ def _registrable_source(client: RegistryClient, model_uri: str) -> tuple[str, st
     """(the source to record, the run id) for a model URI in `client`'s store; the model must exist now."""
     from autotrack.models.model import Model, model_local_path
 
+    from autotrack.logged_models import is_model_id_uri
+
     uri = str(model_uri)
+    model_id = is_model_id_uri(uri)
+    if model_id is not None:  # a logged model (MLflow 3): registered from the run folder it records
+        logged = client.get_logged_model(model_id)
+        uri = f"runs:/{logged.source_run_id}/{logged.name}"
     if uri.startswith("models:/"):
         version = client.resolve_model_version(uri)
         return version.source, version.run_id

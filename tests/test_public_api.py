@@ -18,6 +18,9 @@ EXPECTED = {
     # model registry and evaluation
     "ModelVersion", "RegisteredModel", "evaluate", "register_model", "search_model_versions",
     "search_registered_models",
+    # datasets and MLflow 3 logged models (issue 12 item 5)
+    "get_logged_model", "last_logged_model", "log_input", "log_inputs", "log_model_params", "search_logged_models",
+    "set_logged_model_tags",
 }
 
 

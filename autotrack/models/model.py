@@ -158,6 +158,10 @@ class ModelInfo:
     model_uuid: str
     utc_time_created: str
     registered_model_version: int | None = None
+    model_id: str | None = None  # MLflow 3's logged model: models:/<model_id> loads it too
+    name: str | None = None
+    params: dict = field(default_factory=dict)
+    tags: dict = field(default_factory=dict)
 
 
 @functools.lru_cache(maxsize=256)
@@ -263,8 +267,10 @@ def _write_model(target: Path, flavor_config: dict, flavor_name: str, code: str 
     return model
 
 
-def log_model(save: Callable[..., Model], name: str, registered_model_name: str | None = None) -> ModelInfo:
-    """Save with the flavor's `save(path, run_id=..., artifact_path=...)` into the active run's artifacts.
+def log_model(save: Callable[..., Model], name: str, registered_model_name: str | None = None,
+              params: dict | None = None, tags: dict | None = None, model_type: str | None = None) -> ModelInfo:
+    """Save with the flavor's `save(path, run_id=..., artifact_path=...)` into the active run's artifacts,
+    and record it as a logged model (MLflow 3: its own id, `params`, `tags`, `model_type`).
 
     With `registered_model_name`, the logged model also becomes that model's next registry version.
 
@@ -282,6 +288,7 @@ def log_model(save: Callable[..., Model], name: str, registered_model_name: str 
     else:
         model = save(repository.local_path(name), run_id=run_id, artifact_path=name)
     model_uri = f"runs:/{run_id}/{name}"
+    logged = _logged_model(fluent, run_id, name, params, tags, model_type)
     version = None
     if registered_model_name is not None:
         version = fluent._get_client().register_model(model_uri, registered_model_name).version
@@ -294,7 +301,23 @@ def log_model(save: Callable[..., Model], name: str, registered_model_name: str 
         model_uuid=model.model_uuid,
         utc_time_created=model.utc_time_created,
         registered_model_version=version,
+        model_id=logged.model_id if logged else None,
+        name=name,
+        params=dict(logged.params) if logged else {},
+        tags=dict(logged.tags) if logged else {},
     )
+
+
+def _logged_model(fluent: Any, run_id: str, name: str, params: dict | None, tags: dict | None,
+                  model_type: str | None) -> Any:
+    """The logged model recording a freshly saved folder; None on a store without them (a tracking server)."""
+    client = fluent._get_client()
+    if not hasattr(client.store, "create_logged_model"):
+        return None
+    stack = fluent._run_stack.get()
+    run = stack[-1] if stack and stack[-1].info.run_id == run_id else client.get_run(run_id)
+    return client.create_logged_model(run.info.experiment_id, name, f"{run.info.artifact_uri.rstrip('/')}/{name}",
+                                      run_id, tags, params, model_type)
 
 
 _MISSING = object()
@@ -306,6 +329,7 @@ def flavor_logger(save: Callable[..., Model], model_arg: str) -> Callable[..., M
 
     def log_flavor_model(model: Any = _MISSING, artifact_path: str | None = None, *, name: str | None = None,
                          registered_model_name: str | None = None, await_registration_for: Any = None,
+                         params: dict | None = None, tags: dict | None = None, model_type: str | None = None,
                          **options: Any) -> ModelInfo:
         if model is _MISSING:
             model = options.pop(model_arg, _MISSING)
@@ -317,7 +341,7 @@ def flavor_logger(save: Callable[..., Model], model_arg: str) -> Callable[..., M
             raise InvalidInput(f"log_model got artifact_path={artifact_path!r} and name={name!r}: they are the same "
                                "thing (MLflow 3 calls it name); pass one.")
         return log_model(lambda path, **kw: save(model, path, **options, **kw), name or artifact_path or "model",
-                         registered_model_name)
+                         registered_model_name, params, tags, model_type)
 
     log_flavor_model.__name__ = log_flavor_model.__qualname__ = "log_model"
     log_flavor_model.__doc__ = (
@@ -345,6 +369,12 @@ def model_local_path(model_uri: str, client: Any = None) -> str:
 
         client = Client()
     if uri.startswith("models:/"):
+        from autotrack.logged_models import is_model_id_uri
+
+        model_id = is_model_id_uri(uri)
+        if model_id is not None:  # MLflow 3's models:/<model_id>: the folder its run logged
+            logged = client.get_logged_model(model_id)
+            return model_local_path(f"runs:/{logged.source_run_id}/{logged.name}", client)
         return model_local_path(client.resolve_model_version(uri).source, client)
     if uri.startswith("runs:/"):
         run_id, _, artifact_path = uri[len("runs:/"):].strip("/").partition("/")

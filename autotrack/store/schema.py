@@ -21,12 +21,13 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    UniqueConstraint,
     String,
     Table,
     Text,
 )
 
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 metadata = MetaData()
 
@@ -170,4 +171,73 @@ registered_model_aliases = Table(
     Column("name", String(256), ForeignKey("registered_models.name", **_MODEL), primary_key=True),
     Column("alias", String(256), primary_key=True),
     Column("version", Integer, nullable=False),
+)
+
+# -- datasets and logged models (revision 0004) ---------------------------------
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("dataset_id", String(36), primary_key=True),
+    Column("experiment_id", Integer, ForeignKey("experiments.experiment_id"), nullable=False),
+    Column("name", String(500), nullable=False),
+    Column("digest", String(36), nullable=False),
+    Column("source_type", String(36), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("schema", Text),
+    Column("profile", Text),
+    UniqueConstraint("experiment_id", "name", "digest", name="uq_datasets_experiment_name_digest"),
+)
+
+run_inputs = Table(
+    "run_inputs",
+    metadata,
+    Column("run_uuid", String(32), ForeignKey("runs.run_uuid"), primary_key=True),
+    Column("dataset_id", String(36), ForeignKey("datasets.dataset_id"), primary_key=True),
+    Column("tags", Text, nullable=False),  # JSON [[key, value], ...]
+)
+
+logged_models = Table(
+    "logged_models",
+    metadata,
+    Column("model_id", String(36), primary_key=True),
+    Column("experiment_id", Integer, ForeignKey("experiments.experiment_id"), nullable=False),
+    Column("name", String(500), nullable=False),
+    Column("artifact_location", Text, nullable=False),
+    Column("source_run_id", String(32)),
+    Column("model_type", String(500)),
+    Column("status", String(20), nullable=False),
+    Column("creation_time", BigInteger, nullable=False),
+    Column("last_updated_time", BigInteger, nullable=False),
+    Index("ix_logged_models_experiment_creation", "experiment_id", "creation_time"),
+)
+
+logged_model_params = Table(
+    "logged_model_params",
+    metadata,
+    Column("model_id", String(36), ForeignKey("logged_models.model_id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+logged_model_tags = Table(
+    "logged_model_tags",
+    metadata,
+    Column("model_id", String(36), ForeignKey("logged_models.model_id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+logged_model_metrics = Table(
+    "logged_model_metrics",
+    metadata,
+    Column("metric_id", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", String(36), ForeignKey("logged_models.model_id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(250), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("step", BigInteger, nullable=False),
+    Column("run_uuid", String(32)),
+    Column("dataset_name", String(500)),
+    Column("dataset_digest", String(36)),
+    Index("ix_logged_model_metrics_model_key", "model_id", "key"),
 )

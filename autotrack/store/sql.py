@@ -41,6 +41,8 @@ from autotrack.store.base import MetricEntry
 from autotrack.store.ids import new_run_id
 from autotrack.store.prepared import Prepared
 from autotrack.store.sql_registry import SqlRegistry
+from autotrack.store.sql_inputs import SqlInputs
+from autotrack.store.sql_logged_models import SqlLoggedModels
 from autotrack.store.filter import parse_filter
 from autotrack.store.sql_search import (
     compile_run_search,
@@ -70,7 +72,7 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
         yield items[start : start + size]
 
 
-class SqlStore(SqlRegistry):
+class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
     """A tracking store and model registry in one SQL database; artifacts under `artifact_root`."""
 
     def __init__(self, db_uri: str, artifact_root: str):
@@ -435,9 +437,9 @@ class SqlStore(SqlRegistry):
     def get_run(self, run_id: str) -> Run:
         with self._read() as conn:
             found = self._runs(conn, select(*self._run_columns()).where(t.runs.c.run_uuid == run_id))
-        if not found:
-            raise NotFound(f"No run with id '{run_id}'. Find run ids with `autotrack runs list`.")
-        return found[0]
+            if found:
+                return self._with_inputs(conn, found[0])
+        raise NotFound(f"No run with id '{run_id}'. Find run ids with `autotrack runs list`.")
 
     def _run_columns(self) -> list:
         return [
