@@ -71,7 +71,9 @@ async def request_fields(request: Request) -> dict[str, Any]:
 def json_endpoint(handler: Handler, state: ServerState):
     async def endpoint(request: Request) -> Response:
         try:
-            fields = await request_fields(request)
+            fields = request.scope.get("autotrack.fields")  # already read and checked by the auth middleware
+            if fields is None:
+                fields = await request_fields(request)
             result = await run_in_threadpool(handler, state, fields)
         except Exception as error:  # every failure answers in MLflow's error format
             return error_response(error)
@@ -87,8 +89,9 @@ def _aliases(path: str) -> list[str]:
     return [path]
 
 
-def create_app(state: ServerState) -> Starlette:
-    """The server application over `state`'s store and artifact root."""
+def create_app(state: ServerState, auth=None) -> Starlette:
+    """The server application over `state`'s store and artifact root; `auth` (`auth.AuthSettings`) turns
+    on users and permissions for every route."""
     from autotrack.server import artifacts, experiments, registry, runs, ui_charts, ui_models, ui_runs, ui_sweeps
 
     routes: list[BaseRoute] = []
@@ -131,6 +134,10 @@ def create_app(state: ServerState) -> Starlette:
     # Starlette raises 404 for an unknown path and 405 for a known path with another method.
     app = Starlette(routes=routes, exception_handlers={404: unrouted, 405: unrouted})
     app.state.autotrack = state
+    if auth is not None:
+        from autotrack.server.auth import protect
+
+        protect(app, state, auth)
     return app
 
 
@@ -162,4 +169,7 @@ def ui_routes() -> list[BaseRoute]:
 
 def app_from_env() -> Starlette:
     """The app a uvicorn worker builds: the store named by the `autotrack server` process's environment."""
-    return create_app(ServerState.open(os.environ[BACKEND_ENV], os.environ.get(ARTIFACTS_ENV) or None))
+    from autotrack.server.auth import settings_from_env
+
+    state = ServerState.open(os.environ[BACKEND_ENV], os.environ.get(ARTIFACTS_ENV) or None)
+    return create_app(state, settings_from_env())

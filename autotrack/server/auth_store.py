@@ -150,6 +150,12 @@ class AuthStore:
                                .where(users.c.id == user_id)).first()
         return None if row is None else User(row.id, row.username, bool(row.is_admin))
 
+    def user_row(self, user_id: int) -> tuple[User, str] | None:
+        """The user and its current password hash (a remembered login is valid while the hash is unchanged)."""
+        with self._store._read() as conn:
+            row = conn.execute(sa.select(users).where(users.c.id == user_id)).first()
+        return None if row is None else (User(row.id, row.username, bool(row.is_admin)), row.password_hash)
+
     def list_users(self) -> list[User]:
         with self._store._read() as conn:
             rows = conn.execute(sa.select(users.c.id, users.c.username, users.c.is_admin).order_by(users.c.username))

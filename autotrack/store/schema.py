@@ -27,7 +27,7 @@ from sqlalchemy import (
     Text,
 )
 
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 
 metadata = MetaData()
 
