@@ -14,6 +14,7 @@ from autotrack import __version__
 from autotrack.cli_common import _client, _console, _duration, _Group, _number, _table, _time
 from autotrack.cli_models import models
 from autotrack.cli_runs_context import print_context, runs_diff
+from autotrack.cli_inputs import print_inputs
 from autotrack.cli_server import server, ui
 
 __all__ = ["main"]
@@ -136,6 +137,7 @@ def runs_show(ctx: click.Context, run_id: str) -> None:
         for key in sorted(items):
             table.add_row(key, render(items[key]))
         console.print(table if items else f"[bold]{title}[/bold]: none")
+    print_inputs(client, run, console)
     artifacts = _table("Artifacts", "Path", "Size")
     pending, count = [None], 0
     while pending:

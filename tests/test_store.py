@@ -325,3 +325,28 @@ def test_order_by_metric_pages_through_numbers_nan_and_missing(store):
     assert descending == ["r0", "r4", "r3", "r7", "r6", "r1", "r5", "r2"]
     filtered = names(store.search_runs(["0"], "attributes.start_time > 103", order_by=["metrics.score"]))
     assert filtered == ["r7", "r4", "r6", "r5"]
+
+
+def test_dataset_inputs_are_stored_with_the_run(store):
+    """`log_input` (issue 12 item 5): a dataset per experiment and (name, digest), linked to each run that used it
+    with its own tags; the same dataset logged again by a run keeps its first tags, as in MLflow."""
+    from autotrack.entities import Dataset, DatasetInput, InputTag
+
+    train = Dataset("train", "0a1b2c3d", "local", '{"uri": "train.csv"}', '{"mlflow_colspec": []}',
+                    '{"num_rows": 3}')
+    test = Dataset("test", "9f8e7d6c", "http", '{"url": "https://example.org/test.csv"}')
+    first, second = new_run(store, name="a").info.run_id, new_run(store, name="b").info.run_id
+    store.log_inputs(first, [DatasetInput(train, (InputTag("mlflow.data.context", "training"),)),
+                             DatasetInput(test, (InputTag("mlflow.data.context", "eval"), InputTag("k", "v")))])
+    store.log_inputs(first, [DatasetInput(train, (InputTag("mlflow.data.context", "other"),))])
+    store.log_inputs(second, [DatasetInput(train, ())])
+    inputs = store.get_run(first).inputs.dataset_inputs
+    assert [i.dataset for i in inputs] == [test, train]
+    assert [[(t.key, t.value) for t in i.tags] for i in inputs] == [
+        [("mlflow.data.context", "eval"), ("k", "v")], [("mlflow.data.context", "training")]]
+    assert [(i.dataset, i.tags) for i in store.get_run(second).inputs.dataset_inputs] == [(train, ())]
+    assert new_run(store, name="c").inputs.dataset_inputs == ()
+    with pytest.raises(NotFound):
+        store.log_inputs("0" * 32, [DatasetInput(train, ())])
+    with pytest.raises(InvalidInput, match="digest"):
+        store.log_inputs(first, [DatasetInput(Dataset("x", "", "local", "{}"), ())])

@@ -14,6 +14,7 @@ from autotrack import system_tags
 from autotrack.entities import LifecycleStage, Param, RunTag
 from autotrack.server.errors import ApiError, required
 from autotrack.server.state import ServerState
+from autotrack.server.wire_inputs import dataset_inputs_from_json
 from autotrack.server.wire import (
     file_info_to_json,
     from_double,
@@ -153,6 +154,12 @@ def list_artifacts(state: ServerState, body: dict) -> dict:
     return {"root_uri": state.public_uri(run.info.artifact_uri), "files": [file_info_to_json(f) for f in files]}
 
 
+def log_inputs(state: ServerState, body: dict) -> dict:
+    """MLflow's `runs/log-inputs`: datasets a run used, with their tags (`mlflow.data.context`)."""
+    state.store.log_inputs(_run_id(body), dataset_inputs_from_json(body.get("datasets")))
+    return {}
+
+
 def search_logged_models(state: ServerState, body: dict) -> dict:
     """MLflow 3's LoggedModel entities do not exist in autotrack (models live in run artifacts), so none match;
     MLflow's client then reads `runs:/` models from the run's artifacts."""
@@ -195,6 +202,7 @@ ROUTES = [
     (f"{_BASE}/log-parameter", ["POST"], log_param),
     (f"{_BASE}/set-tag", ["POST"], set_tag),
     (f"{_BASE}/delete-tag", ["POST"], delete_tag),
+    (f"{_BASE}/log-inputs", ["POST"], log_inputs),
     ("/api/2.0/mlflow/metrics/get-history", ["GET"], get_history),
     ("/api/2.0/mlflow/artifacts/list", ["GET"], list_artifacts),
     ("/api/2.0/mlflow/logged-models/search", ["POST"], search_logged_models),

@@ -26,6 +26,7 @@ from autotrack.entities import (
     ViewType,
 )
 from autotrack.exceptions import InvalidInput
+from autotrack.server.wire_inputs import inputs_from_json, inputs_to_json
 
 __all__ = [
     "ARTIFACTS_SCHEME",
@@ -182,11 +183,17 @@ def run_to_json(run: Run, artifact_uri: str) -> dict:
             "params": pairs(run.data.params),
             "tags": pairs(run.data.tags),
         },
-        "inputs": {},
+        "inputs": inputs_to_json(run.inputs),
     }
 
 
 def run_from_json(data: Mapping, artifact_uri: str) -> Run:
+    run = _run_from_json(data, artifact_uri)
+    inputs = inputs_from_json(data.get("inputs"))
+    return Run(run.info, run.data, inputs) if inputs.dataset_inputs else run
+
+
+def _run_from_json(data: Mapping, artifact_uri: str) -> Run:
     info, body = data["info"], data.get("data") or {}
     return Run(
         RunInfo(

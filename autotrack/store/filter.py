@@ -32,6 +32,8 @@ ENTITY_ALIASES = {
 }
 STRING_ATTRIBUTES = ("run_id", "run_name", "name", "status", "user_id", "lifecycle_stage")
 REGISTRY_ATTRIBUTES = ("version", "source")  # model versions only
+LOGGED_MODEL_NUMERIC = ("creation_timestamp", "last_updated_timestamp")  # logged models only
+LOGGED_MODEL_ATTRIBUTES = ("model_id", "source_run_id", "model_type", *LOGGED_MODEL_NUMERIC)
 NUMERIC_ATTRIBUTES = ("start_time", "end_time")
 ATTRIBUTE_ALIASES = {"created": "start_time", "run_uuid": "run_id"}
 
@@ -131,7 +133,8 @@ class _Scanner:
             if not rest:
                 raise self.error(f"expected a name after '{name}'")
             key = rest
-        elif dot or name not in (*STRING_ATTRIBUTES, *NUMERIC_ATTRIBUTES, *ATTRIBUTE_ALIASES, *REGISTRY_ATTRIBUTES):
+        elif dot or name not in (*STRING_ATTRIBUTES, *NUMERIC_ATTRIBUTES, *ATTRIBUTE_ALIASES, *REGISTRY_ATTRIBUTES,
+                                 *LOGGED_MODEL_ATTRIBUTES):
             raise self.error(
                 f"'{name}' is not a key: prefix it with metrics., params., tags. or attributes.", start
             )
@@ -139,7 +142,7 @@ class _Scanner:
             entity, key = "attributes", name
         if entity == "attributes":
             key = ATTRIBUTE_ALIASES.get(key, key)
-            if key not in STRING_ATTRIBUTES + NUMERIC_ATTRIBUTES + REGISTRY_ATTRIBUTES:
+            if key not in STRING_ATTRIBUTES + NUMERIC_ATTRIBUTES + REGISTRY_ATTRIBUTES + LOGGED_MODEL_ATTRIBUTES:
                 allowed = ", ".join(STRING_ATTRIBUTES + NUMERIC_ATTRIBUTES)
                 raise self.error(f"unknown attribute '{key}'; allowed: {allowed}", start)
         return entity, key
@@ -158,7 +161,7 @@ class _Scanner:
 
 
 def _is_numeric(entity: str, key: str) -> bool:
-    return entity == "metrics" or (entity == "attributes" and key in NUMERIC_ATTRIBUTES)
+    return entity == "metrics" or (entity == "attributes" and key in NUMERIC_ATTRIBUTES + LOGGED_MODEL_NUMERIC)
 
 
 def _comparison(scan: _Scanner) -> Comparison:

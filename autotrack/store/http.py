@@ -28,6 +28,7 @@ from autotrack.entities import Experiment, LifecycleStage, Metric, ModelVersion,
 from autotrack.exceptions import AutotrackException, InvalidInput, NotFound
 from autotrack.server import wire
 from autotrack.server.errors import exception_from_error
+from autotrack.server.wire_inputs import dataset_inputs_to_json
 from autotrack.store.base import MetricEntry
 
 __all__ = ["ARTIFACTS_PATH", "HttpStore", "ServerUnreachable", "close_session", "session"]
@@ -289,6 +290,10 @@ class HttpStore:
             "params": [{"key": p.key, "value": p.value} for p in params],
             "tags": [{"key": t.key, "value": t.value} for t in tags],
         })
+
+    def log_inputs(self, run_id: str, datasets: Sequence[Any] = ()) -> None:
+        self._call("POST", f"{API}/runs/log-inputs", {"run_id": run_id,
+                                                       "datasets": dataset_inputs_to_json(datasets)})
 
     def log_metrics(self, entries: Sequence[MetricEntry]) -> None:
         """Buffered metrics of any runs: one `runs/log-batch` per run (and per 20,000 values)."""
