@@ -150,7 +150,7 @@ function Row({ row, columns, style, focused, selected, expanded, onClick, onSele
       {columns.map((column) => {
         if (column.id === "attributes.run_name") {
           return (
-            <div key={column.id} role="gridcell" className="name" style={{ paddingLeft: 6 + row.depth * 22 }}>
+            <div key={column.id} role="gridcell" data-col={column.id} className="name" style={{ paddingLeft: 6 + row.depth * 22 }}>
               {row.children ? (
                 <button className="expander" onClick={(event) => { stop(event); onExpand(); }} tabIndex={-1}
                   aria-expanded={expanded} aria-label={`${expanded ? "Fold" : "Unfold"} the runs of ${row.name}`}>
@@ -166,10 +166,10 @@ function Row({ row, columns, style, focused, selected, expanded, onClick, onSele
           );
         }
         if (column.id === "attributes.status") {
-          return <div key={column.id} role="gridcell"><StatusBadge status={row.status} /></div>;
+          return <div key={column.id} role="gridcell" data-col={column.id}><StatusBadge status={row.status} /></div>;
         }
         const text = column.text(row);
-        return <div key={column.id} role="gridcell" className={column.numeric ? "num" : ""} title={text}>{text}</div>;
+        return <div key={column.id} role="gridcell" data-col={column.id} className={column.numeric ? "num" : ""} title={text}>{text}</div>;
       })}
     </div>
   );
