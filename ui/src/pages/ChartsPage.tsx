@@ -1,4 +1,4 @@
-// Charts of any runs, by URL: `#/charts?runs=a,b,c&metrics=loss,acc` (shareable; the benchmark opens it).
+// Charts of any runs, by URL: `?runs=a,b,c&metrics=loss,acc#/charts` (shareable; the benchmark opens it).
 import { MetricCharts } from "../components/MetricCharts";
 import { useQuery } from "../url";
 

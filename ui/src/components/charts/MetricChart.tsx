@@ -37,6 +37,13 @@ function seconds(value: number): string {
   return `${+(value / 3600).toFixed(1)}h`;
 }
 
+/** Axis ticks: short enough for the axis' 64 pixels (1e-4, 0.25, 1.2e+6). */
+function tick(value: number): string {
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return value.toExponential(0);
+  return String(+value.toPrecision(4));
+}
+
 function xLabel(axis: XAxis, value: number): string {
   if (axis === "wall") return formatTime(value * 1000);
   if (axis === "relative") return seconds(value);
@@ -87,7 +94,7 @@ export function MetricChart({ title, lines, xAxis, logScale, smoothing, theme, h
       axes: [
         { ...axis, values: xAxis === "step" ? undefined : xAxis === "relative"
           ? (_u, splits) => splits.map(seconds) : undefined },
-        { ...axis, size: 64, values: (_u, splits) => splits.map((v) => formatValue(v)) },
+        { ...axis, size: 64, values: (_u, splits) => splits.map(tick) },
       ],
       series: buildSeries(lines, smoothing),
       hooks: {
