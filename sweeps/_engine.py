@@ -182,6 +182,7 @@ def sweep(
         bar.update(len(rows), best["value"], failures)
 
     previous_handler = _install_sigterm()
+    frozen = _freeze_heap()
     state = RunStatus.FINISHED
     try:
         with bar:
@@ -223,11 +224,13 @@ def sweep(
             client.set_terminated(parent_id, RunStatus.KILLED if interrupted else RunStatus.FAILED)
             runner.close()
         _restore_sigterm(previous_handler)
+        _thaw_heap(frozen)
         if isinstance(stop, _Stop):
             raise SystemExit(128 + signal.SIGTERM) from None
         raise
     runner.close()
     _restore_sigterm(previous_handler)
+    _thaw_heap(frozen)
     summary = ""
     if rows and failures == len(rows):
         state = RunStatus.FAILED
@@ -323,6 +326,30 @@ def _describe(space: Mapping[str, Any]) -> dict:
         else:
             described[key] = spec
     return described
+
+
+def _freeze_heap() -> bool:
+    """Keep what the program holds before the sweep out of the garbage collector's full passes.
+
+    A full collection walks every tracked object: the ~160k that importing
+    Optuna, pandas and SQLAlchemy leaves took 100-160 ms, a pause inside one
+    trial every few thousand. Frozen, they are skipped (a full pass then walks
+    what the sweep itself keeps, a few objects per trial). Not when the program
+    froze objects itself: thawing at the end would undo its freeze.
+    """
+    import gc
+
+    if gc.get_freeze_count():
+        return False
+    gc.freeze()
+    return True
+
+
+def _thaw_heap(frozen: bool) -> None:
+    if frozen:
+        import gc
+
+        gc.unfreeze()
 
 
 def _install_sigterm():

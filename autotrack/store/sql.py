@@ -35,7 +35,7 @@ from autotrack.entities import (
 )
 from autotrack import system_tags
 from autotrack.exceptions import InvalidInput, NotFound, StoreGone, StoreUnusable
-from autotrack.store import metric_chunks, sqlite_file
+from autotrack.store import metric_chunks, sqlite_file, sqlite_wal
 from autotrack.store import schema as t
 from autotrack.store.base import MetricEntry
 from autotrack.store.ids import new_run_id
@@ -81,6 +81,7 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
         # A file this process may not write is opened read-only: reads work, writes say why they cannot.
         self._read_only = db_uri.startswith("sqlite") and not sqlite_file.inspect(sa.engine.make_url(db_uri).database)
         self._engine = _create_engine(db_uri, self._read_only)
+        self._checkpointer = _checkpointer(self._engine, self._read_only)
         self._local = threading.local()
         # Runs this process created and has not deleted: logging to them skips the existence check.
         self._known_active: set[str] = set()
@@ -113,10 +114,14 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
                 nested.execution_options(autotrack_write=write)
                 with nested.begin():
                     yield nested
+            if write and self._checkpointer:
+                self._checkpointer.wrote()
             return
         try:
             with conn.begin():
                 yield conn
+            if write and self._checkpointer:
+                self._checkpointer.wrote()  # WAL checkpoints run on its thread, never in a commit
         except (sa.exc.DBAPIError, sqlite3.DatabaseError, UnicodeDecodeError) as error:  # driver's own cursor too
             if getattr(error, "connection_invalidated", False):
                 setattr(local, "write" if write else "read", None)
@@ -835,6 +840,12 @@ def _dialect_insert(dialect: str):
     return insert
 
 
+def _checkpointer(engine: sa.Engine, read_only: bool) -> sqlite_wal.Checkpointer | None:
+    """The WAL checkpointer of a SQLite file this process writes (see sqlite_wal); None otherwise."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    return sqlite_wal.Checkpointer(path) if path and path != ":memory:" and not read_only else None
+
+
 def _create_engine(db_uri: str, read_only: bool = False) -> sa.Engine:
     if db_uri.startswith("sqlite"):
         # read-only: the same URL (so `engine.url` names the file), connections made by sqlite_file
@@ -850,6 +861,8 @@ def _create_engine(db_uri: str, read_only: bool = False) -> sa.Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA case_sensitive_like=ON")
             cursor.execute("PRAGMA cache_size=-65536")  # up to 64 MiB of pages, allocated as used
+            if not read_only:
+                sqlite_wal.Checkpointer.configure(dbapi_connection)
             cursor.close()
 
         @event.listens_for(engine, "begin")

@@ -1,0 +1,126 @@
+"""What keeps a long sweep's tail short stays correct: WAL checkpoints on their own thread, a frozen heap.
+
+The speed itself is measured in benchmarks/bench_sweep.py (tail latency); these tests check that
+commits no longer checkpoint, that the log is still checkpointed and started over (bounded), that
+nothing written is lost, and that a sweep leaves the garbage collector as it found it.
+"""
+
+from __future__ import annotations
+
+import gc
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+import autotrack
+from autotrack import sweeps
+from autotrack.store import sqlite_wal
+from autotrack.store.sql import SqlStore
+
+
+def _wait_for(condition, what: str, limit: float = 60.0) -> None:
+    """Wait for the checkpoint thread (asynchronous by design); fail naming what never happened."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not happen within {limit} s")
+        time.sleep(0.02)
+
+
+def _log_frames(path: str) -> int:
+    """Frames in the write-ahead log now (a passive checkpoint reports them and changes nothing else)."""
+    with sqlite3.connect(path) as connection:
+        return connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    created = SqlStore(f"sqlite:///{tmp_path}/store.db", str(tmp_path / "artifacts"))
+    yield created
+    created._engine.dispose()
+
+
+def _fill(store: SqlStore, runs: int) -> list[str]:
+    experiment_id = store.create_experiment("wal", None, None)
+    ids = []
+    for number in range(runs):
+        run = store.create_run(experiment_id, f"run-{number}", "me", number, tags=[], params=[])
+        store.log_metrics([(run.info.run_id, "loss", float(number), number, 0)])
+        store.end_run(run.info.run_id, "FINISHED", number + 1)
+        ids.append(run.info.run_id)
+    return ids
+
+
+def test_commits_never_checkpoint_and_the_thread_does(sqlite_store):
+    with sqlite_store._write() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    checkpointer = sqlite_store._checkpointer
+    before = checkpointer.checkpoints
+    _fill(sqlite_store, 20)
+    _wait_for(lambda: checkpointer.checkpoints > before, "a background checkpoint")
+    _wait_for(lambda: checkpointer.last and checkpointer.last[1] == checkpointer.last[2],
+              "a checkpoint that copied every frame")
+
+
+def test_the_log_is_started_over_when_it_grows(sqlite_store, monkeypatch):
+    monkeypatch.setattr(sqlite_wal, "RESTART_FRAMES", 50)
+    path = sqlite_store._checkpointer.path
+    ids = _fill(sqlite_store, 400)  # thousands of frames: without restarts the log only grows
+    checkpointer = sqlite_store._checkpointer
+    _wait_for(lambda: checkpointer.restarts, "a RESTART checkpoint on the thread")
+    with sqlite3.connect(path) as connection:  # one more now, so the test knows it follows the last write
+        checkpointer.checkpoint(connection)
+    sqlite_store.end_run(ids[0], "KILLED", 5)  # the first writer after a complete checkpoint starts the log over
+    assert _log_frames(path) < 50
+    runs, _ = sqlite_store.search_runs([sqlite_store.get_run(ids[0]).info.experiment_id], "", max_results=1000)
+    assert len(runs) == 400  # nothing lost on the way
+    assert {run.data.metrics["loss"] for run in runs} == {float(n) for n in range(400)}
+
+
+def test_a_memory_store_has_no_checkpointer(tmp_path):
+    assert SqlStore("sqlite:///:memory:", str(tmp_path))._checkpointer is None
+
+
+def test_a_forked_child_checkpoints_its_own_writes(tmp_path):
+    program = textwrap.dedent(f"""
+        import os, time
+        from autotrack.store.sql import SqlStore
+        store = SqlStore("sqlite:///{tmp_path}/store.db", "{tmp_path}/artifacts")
+        experiment_id = store.create_experiment("fork", None, None)
+        pid = os.fork()
+        if pid == 0:
+            store.after_fork()
+            store.create_run(experiment_id, "child", "me", 0, tags=[], params=[])
+            deadline = time.monotonic() + 60
+            while not store._checkpointer.checkpoints and time.monotonic() < deadline:
+                time.sleep(0.02)
+            os._exit(0 if store._checkpointer.checkpoints and store._checkpointer._pid == os.getpid() else 3)
+        _, status = os.waitpid(pid, 0)
+        print("child", os.waitstatus_to_exitcode(status), len(store.search_runs([experiment_id], "")[0]))
+    """)
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["child", "0", "1"]
+
+
+def test_a_sweep_leaves_the_garbage_collector_as_it_found_it():
+    space = {"x": sweeps.uniform(0, 1)}
+    assert gc.get_freeze_count() == 0
+    seen = []
+    autotrack.sweep(lambda p: seen.append(gc.get_freeze_count()) or p["x"], space, n_trials=3, algo="random",
+                    n_jobs=1, progress=False)
+    assert seen and all(count > 0 for count in seen)  # frozen while the trials ran
+    assert gc.get_freeze_count() == 0
+
+    gc.freeze()  # the program's own freeze (before forking workers, say) is not undone
+    try:
+        frozen = gc.get_freeze_count()
+        autotrack.sweep(lambda p: p["x"], space, n_trials=2, algo="random", n_jobs=1, progress=False)
+        assert gc.get_freeze_count() > frozen // 2  # not thawed (objects freed since leave the count)
+    finally:
+        gc.unfreeze()
