@@ -1,0 +1,155 @@
+"""The sweep page in Chromium: counts, optimization history, parallel coordinates whose brushing filters the
+trial table, parameter importance, slices, tracebacks of failed trials, live updates, bad addresses."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+import autotrack
+
+PARALLEL = '[data-chart="parallel coordinates"]'
+
+
+def store_trials(server_url: str, parent_id: str) -> list[dict]:
+    """The sweep's trials as MLflow's own REST API answers them (not the sweep endpoint under test)."""
+    parent = httpx.get(f"{server_url}/api/2.0/mlflow/runs/get", params={"run_id": parent_id}).json()["run"]
+    found = httpx.post(f"{server_url}/api/2.0/mlflow/runs/search", json={
+        "experiment_ids": [parent["info"]["experiment_id"]], "max_results": 1000,
+        "filter": f"tags.`mlflow.parentRunId` = '{parent_id}'"}).json()["runs"]
+    trials = []
+    for run in found:
+        tags = {t["key"]: t["value"] for t in run["data"].get("tags", [])}
+        metrics = {m["key"]: m["value"] for m in run["data"].get("metrics", [])}
+        state = tags.get("autotrack.trial.state") or ("COMPLETE" if run["info"]["status"] == "FINISHED" else "RUNNING")
+        trials.append({"run_id": run["info"]["run_id"], "state": state, "value": metrics.get("accuracy"),
+                       "params": json.loads(tags["autotrack.trial.params"])})
+    return trials
+
+
+def table_run_ids(page) -> list[str]:
+    return page.locator('[data-testid="trial-table"] tbody tr[data-run-id]').evaluate_all(
+        "rows => rows.map(row => row.dataset.runId)")
+
+
+def open_sweep(new_page, url: str, sweep_id: str):
+    page = new_page(f"{url}/#/sweeps/{sweep_id}")
+    page.locator(f'{PARALLEL}[data-drawn="true"]').wait_for()
+    return page
+
+
+def test_header_counts_match_the_store_and_charts_are_drawn(ui_server, sweep_store, new_page):
+    trials = store_trials(ui_server.url, sweep_store["sweep"])
+    page = open_sweep(new_page, ui_server.url, sweep_store["sweep"])
+    assert page.get_by_role("heading", name="logreg-sweep").is_visible()
+    for state in ("COMPLETE", "FAILED", "PRUNED", "KILLED", "RUNNING"):
+        shown = page.locator(f'.sweep-count[data-state="{state}"] b').inner_text()
+        assert int(shown) == sum(t["state"] == state for t in trials), state
+    assert {t["state"] for t in trials} >= {"COMPLETE", "FAILED", "PRUNED"}  # the fixture has all three
+    assert page.locator('[data-fact="metric"]').inner_text() == "accuracy"
+    assert page.locator('[data-fact="mode"]').inner_text() == "maximize"
+    assert page.locator('[data-fact="algo"]').inner_text() == "tpe"
+    assert sorted(table_run_ids(page)) == sorted(t["run_id"] for t in trials)
+    complete = [t for t in trials if t["state"] == "COMPLETE"]
+    best = max(complete, key=lambda t: t["value"])
+    assert page.get_by_test_id("best-trial").get_attribute("href").endswith(best["run_id"])
+    # the charts hold the completed trials: one line each in the parallel coordinates, one point in history
+    lines = page.locator(PARALLEL).evaluate("el => el.__chart.getOption().series[0].data.length")
+    assert lines == len(complete)
+    axes = page.locator(PARALLEL).evaluate("el => el.__chart.getOption().parallelAxis.map(a => a.name)")
+    assert axes == ["C", "max_iter", "solver", "accuracy"]
+    history = page.locator('[data-chart="optimization history"][data-drawn="true"]')
+    history.wait_for()
+    assert history.evaluate("el => el.__chart.getOption().series[0].data.length") == len(complete)
+    for name in ("C", "max_iter", "solver"):
+        page.locator(f'[data-chart="slice {name}"][data-drawn="true"]').wait_for()
+
+
+def test_brushing_an_axis_filters_the_trial_table(ui_server, sweep_store, new_page, tmp_path):
+    trials = store_trials(ui_server.url, sweep_store["sweep"])
+    complete = [t for t in trials if t["state"] == "COMPLETE"]
+    values = sorted(t["params"]["max_iter"] for t in complete)
+    low, high = values[0], values[len(values) // 2 - 1]  # the lower half of the tried max_iter values
+    expected = {t["run_id"] for t in complete if low <= t["params"]["max_iter"] <= high}
+    assert 0 < len(expected) < len(complete)
+    page = open_sweep(new_page, ui_server.url, sweep_store["sweep"])
+    # what dragging along the max_iter axis dispatches (ParallelAxisView._onBrush), sent to the page's chart
+    page.locator(PARALLEL).evaluate(
+        "(el, range) => el.__chart.dispatchAction({type: 'axisAreaSelect', parallelAxisId: 'param:max_iter', "
+        "intervals: [range]})", [low - 0.5, high + 0.5])
+    page.get_by_text(f"{len(expected)} of {len(trials)} trials in the brushed ranges").wait_for()
+    assert set(table_run_ids(page)) == expected
+    page.screenshot(path=str(tmp_path / "brushed.png"), full_page=True)
+    page.get_by_role("button", name="Clear selection").click()
+    page.get_by_text(f"{len(trials)} trials", exact=True).wait_for()
+    assert len(table_run_ids(page)) == len(trials)
+
+
+def test_importance_lists_each_searched_param(ui_server, sweep_store, new_page):
+    page = open_sweep(new_page, ui_server.url, sweep_store["sweep"])
+    rows = page.locator('[data-testid="importance"] .importance-row')
+    rows.first.wait_for()
+    shown = rows.evaluate_all("rows => rows.map(row => row.dataset.param)")
+    assert sorted(shown) == ["C", "max_iter", "solver"]
+    scores = [float(text) for text in page.locator(".importance-value").all_inner_texts()]
+    assert scores == sorted(scores, reverse=True) and abs(sum(scores) - 1.0) < 0.01
+    assert page.get_by_text("Optuna's fANOVA on").is_visible()
+
+
+def test_a_failed_trials_traceback_opens_from_its_row(ui_server, sweep_store, new_page):
+    page = open_sweep(new_page, ui_server.url, sweep_store["sweep"])
+    failed = page.locator('tr[data-state="FAILED"]').first
+    button = failed.get_by_role("button")
+    assert "ValueError: solver 'broken' does not exist" in button.inner_text()
+    button.click()
+    traceback = page.get_by_test_id("traceback")
+    traceback.wait_for()
+    text = traceback.inner_text()
+    assert text.startswith("Traceback (most recent call last):") and "solver 'broken' does not exist" in text
+    button.click()
+    assert page.get_by_test_id("traceback").count() == 0
+
+
+def test_sorting_the_trial_table_by_value_is_kept_in_the_url(ui_server, sweep_store, new_page):
+    page = open_sweep(new_page, ui_server.url, sweep_store["sweep"])
+    page.locator("th").get_by_role("button", name="accuracy").click()
+    page.locator("th").get_by_role("button", name="accuracy ▲").click()
+    assert "tsort=value" in page.url and "tdesc=1" in page.url
+    values = page.locator('tr[data-state="COMPLETE"] td:nth-child(4)').all_inner_texts()
+    assert [float(v) for v in values] == sorted((float(v) for v in values), reverse=True)
+
+
+def test_a_running_sweep_grows_without_a_reload(ui_server, new_page):
+    client = autotrack.Client(tracking_uri=ui_server.url)
+    experiment = client.create_experiment("live-sweep")
+    parent = client.create_run(experiment, run_name="live", tags={"autotrack.sweep": "parent"},
+                               params={"metric": "loss", "mode": "minimize", "algo": "random", "n_trials": 3})
+
+    def trial(number: int, lr: float) -> str:
+        run = client.create_run(experiment, run_name=f"live-{number}", params={"lr": lr},
+                                tags={"mlflow.parentRunId": parent.info.run_id, "autotrack.sweep": str(number),
+                                      "autotrack.trial.params": json.dumps({"lr": lr})})
+        client.log_metric(run.info.run_id, "loss", 1.0 / (number + 1))
+        client.set_terminated(run.info.run_id)
+        return run.info.run_id
+
+    first = trial(0, 0.1)
+    page = open_sweep(new_page, ui_server.url, parent.info.run_id)
+    page.get_by_text("Live: refreshing").wait_for()
+    assert table_run_ids(page) == [first]
+    second = trial(1, 0.01)
+    page.locator(f'tr[data-run-id="{second}"]').wait_for(timeout=20_000)  # polled, not reloaded
+    assert page.locator('.sweep-count[data-state="COMPLETE"] b').inner_text() == "2"
+    client.set_terminated(parent.info.run_id)
+    page.get_by_text("Live: refreshing").wait_for(state="detached", timeout=20_000)
+
+
+def test_unknown_or_plain_runs_get_a_clear_message(ui_server, sweep_store, new_page):
+    page = new_page(f"{ui_server.url}/#/sweeps/no-such-run", expect_errors=True)
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "RESOURCE_DOES_NOT_EXIST" in alert.inner_text() and "no-such-run" in alert.inner_text()
+    page = new_page(f"{ui_server.url}/#/sweeps/{sweep_store['model_run']}", expect_errors=True)
+    page.get_by_role("alert").wait_for()
+    assert "is not a sweep" in page.get_by_role("alert").inner_text()
