@@ -31,7 +31,7 @@ from autotrack.server.errors import exception_from_error
 from autotrack.server.wire_inputs import dataset_inputs_to_json
 from autotrack.store.base import MetricEntry
 
-__all__ = ["ARTIFACTS_PATH", "HttpStore", "ServerUnreachable", "close_session", "session"]
+__all__ = ["ARTIFACTS_PATH", "AccessDenied", "HttpStore", "ServerUnreachable", "close_session", "session"]
 
 API = "/api/2.0/mlflow"
 OWN = "/api/autotrack"
@@ -45,6 +45,14 @@ _sessions_lock = threading.Lock()
 
 class ServerUnreachable(AutotrackException, ConnectionError):
     """The tracking server did not answer within the retry window."""
+
+
+class AccessDenied(AutotrackException, PermissionError):
+    """The server (`--auth`) refused the credentials (401) or the permission (403).
+
+    A `PermissionError`, so buffered metrics stay buffered (and journaled) with one "will retry" warning
+    instead of being dropped as values the store refused: fixing the credentials or the grant saves them.
+    """
 
 
 def _credentials() -> dict[str, str]:
@@ -114,6 +122,8 @@ class Session:
                 problem = f"HTTP {response.status_code}"
                 response.close()
             except (httpx.TransportError, OSError) as error:  # refused, reset, dropped keep-alive, timeout
+                if isinstance(error, AccessDenied):
+                    raise
                 problem = f"{type(error).__name__}: {error}"
             finally:
                 if body_factory is not None and hasattr(kwargs.get("content"), "close"):
@@ -154,11 +164,14 @@ def _error(response, what: str) -> Exception:
     except ValueError:
         body = {"message": response.text[:500]}
     if response.status_code == 401:
-        return AutotrackException(
-            f"The tracking server refused {what}: not authenticated. Set AUTOTRACK_TRACKING_TOKEN, or "
-            "AUTOTRACK_TRACKING_USERNAME and AUTOTRACK_TRACKING_PASSWORD.")
+        sent = "the credentials it was sent are wrong" if _credentials() else "no credentials were sent"
+        return AccessDenied(
+            f"The tracking server refused {what}: it requires a login and {sent}. Set AUTOTRACK_TRACKING_USERNAME "
+            "and AUTOTRACK_TRACKING_PASSWORD, or AUTOTRACK_TRACKING_TOKEN (MLflow's MLFLOW_TRACKING_USERNAME, "
+            "MLFLOW_TRACKING_PASSWORD and MLFLOW_TRACKING_TOKEN work too), before the first call to the server.")
     if response.status_code == 403:
-        return AutotrackException(f"The tracking server refused {what}: permission denied ({body.get('message', '')}).")
+        return AccessDenied(f"The tracking server refused {what}: permission denied ({body.get('message', '')}). "
+                            "Ask a user with MANAGE on the experiment or model (or an admin) to grant it.")
     return exception_from_error(response.status_code, body, what)
 
 
