@@ -163,7 +163,7 @@ def _checked_metrics(items: Iterable[Any]) -> list[Metric]:
 
 
 def run_to_json(run: Run, artifact_uri: str) -> dict:
-    info = run.info
+    info, latest = run.info, run.data.latest_metrics
     return {
         "info": _present({
             "run_id": info.run_id,
@@ -178,8 +178,8 @@ def run_to_json(run: Run, artifact_uri: str) -> dict:
             "lifecycle_stage": info.lifecycle_stage,
         }),
         "data": {
-            # The store keeps each key's latest value only; its step and time are not kept with it.
-            "metrics": [{"key": k, "value": double(v), "timestamp": 0, "step": 0} for k, v in run.data.metrics.items()],
+            # Each key's latest value with its own step and timestamp (0 is written as 0, as MLflow's server does).
+            "metrics": [metric_to_json(latest.get(k) or Metric(k, v, 0, 0)) for k, v in run.data.metrics.items()],
             "params": pairs(run.data.params),
             "tags": pairs(run.data.tags),
         },
@@ -195,6 +195,7 @@ def run_from_json(data: Mapping, artifact_uri: str) -> Run:
 
 def _run_from_json(data: Mapping, artifact_uri: str) -> Run:
     info, body = data["info"], data.get("data") or {}
+    latest = metrics_from_json(body.get("metrics") or ())
     return Run(
         RunInfo(
             run_id=info.get("run_id") or info["run_uuid"],
@@ -208,9 +209,10 @@ def _run_from_json(data: Mapping, artifact_uri: str) -> Run:
             user_id=info.get("user_id", ""),
         ),
         RunData(
-            metrics={m["key"]: from_double(m.get("value")) for m in body.get("metrics") or ()},
+            metrics={m.key: m.value for m in latest},
             params=key_values(body.get("params"), "params"),
             tags=key_values(body.get("tags")),
+            latest_metrics={m.key: m for m in latest},
         ),
     )
 

@@ -469,14 +469,17 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
         and need no type processing, and this halves the cost of a search.
         """
         ids = [row[0] for row in rows]
-        data: dict[str, tuple[dict, dict, dict]] = {i: ({}, {}, {}) for i in ids}
+        data: dict[str, tuple[dict, dict, dict, dict]] = {i: ({}, {}, {}, {}) for i in ids}
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             for chunk in _chunks(ids):
                 marks = ", ".join([self._mark] * len(chunk))
-                cursor.execute(f"SELECT run_uuid, key, value, is_nan FROM latest_metrics WHERE run_uuid IN ({marks})", chunk)
-                for run_id, key, value, is_nan in cursor.fetchall():
-                    data[run_id][0][key] = float("nan") if is_nan else value
+                cursor.execute("SELECT run_uuid, key, value, is_nan, timestamp, step FROM latest_metrics "
+                               f"WHERE run_uuid IN ({marks})", chunk)
+                for run_id, key, value, is_nan, timestamp, step in cursor.fetchall():
+                    value = float("nan") if is_nan else value
+                    data[run_id][0][key] = value
+                    data[run_id][3][key] = Metric(key, value, timestamp, step)
                 for index, table in ((1, "params"), (2, "tags")):
                     cursor.execute(f"SELECT run_uuid, key, value FROM {table} WHERE run_uuid IN ({marks})", chunk)
                     for run_id, key, value in cursor.fetchall():
