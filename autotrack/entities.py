@@ -135,9 +135,6 @@ class RunData:
     # Each key's latest value as a Metric, with its step and timestamp (MLflow's `_metric_objs`), where
     # the store read them: the server sends them in a run's JSON, as MLflow's server does.
     latest_metrics: Mapping[str, "Metric"] = field(default_factory=dict, compare=False, repr=False)
-    # Each key's latest value as a Metric, with its step and timestamp (MLflow's `_metric_objs`), where
-    # the store read them: the server sends them in a run's JSON, as MLflow's server does.
-    latest_metrics: Mapping[str, "Metric"] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
