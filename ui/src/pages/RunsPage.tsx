@@ -75,7 +75,7 @@ export function RunsPage({ experimentIds }: { experimentIds: string[] }) {
         <ErrorBox title="Unknown experiment" error={new Error(
           `No active experiment with id ${unknown.join(", ")}. It may have been deleted; pick one on the experiments page.`)} />
       )}
-      <div className="toolbar">
+      <div className="toolbar runs-tools">
         <FilterBox value={filter} error={filterError}
           onApply={(text) => setQuery({ filter: text, sel: null })} />
         <ColumnPicker keys={keys.data} chosen={chosen}

@@ -24,7 +24,7 @@ export function orderBy(id: string, descending: boolean): string {
 }
 
 export const FIXED: Column[] = [
-  { id: "attributes.run_name", label: "Name", kind: "", width: 300, sortable: true, numeric: false, text: (row) => row.name },
+  { id: "attributes.run_name", label: "Name", kind: "", width: 360, sortable: true, numeric: false, text: (row) => row.name },
   { id: "attributes.status", label: "Status", kind: "", width: 110, sortable: true, numeric: false, text: (row) => row.status },
   { id: "attributes.start_time", label: "Started", kind: "", width: 165, sortable: true, numeric: false, text: (row) => formatTime(row.start) },
   { id: "duration", label: "Duration", kind: "", width: 90, sortable: false, numeric: true, text: (row) => formatDuration(row.start, row.end) },
@@ -35,9 +35,17 @@ export function keyColumn(id: string): Column {
   const [, entity, key] = ENTITY.exec(id) ?? ["", "tags", id];
   return {
     id, label: key, kind: entity === "metrics" ? "metric" : entity === "params" ? "param" : "tag",
-    width: entity === "tags" ? 160 : 130, sortable: true, numeric: entity === "metrics",
-    text: (row) => formatValue(row.cells[id]),
+    width: entity === "tags" ? 160 : 140, sortable: true, numeric: entity === "metrics",
+    text: entity === "params" ? (row) => paramText(row.cells[id]) : (row) => formatValue(row.cells[id]),
   };
+}
+
+const LONG_NUMBER = /^[-+]?\d*\.\d{6,}(e[-+]?\d+)?$/i;
+
+/** Params are strings; a long float (a sampled learning rate) reads better rounded (the cell's title keeps it whole). */
+function paramText(value: unknown): string {
+  const text = value === null || value === undefined ? "" : String(value);
+  return LONG_NUMBER.test(text) ? formatValue(Number(text)) : text;
 }
 
 const DEFAULT_EACH = 6; // varying metrics, and varying params, shown by default
