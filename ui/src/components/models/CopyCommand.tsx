@@ -1,5 +1,6 @@
 // A shell command shown as code with a copy button (the clipboard API, or a selection copy where it is refused).
 import { useRef, useState } from "react";
+import "./models.css";
 
 async function copy(text: string, element: HTMLElement | null): Promise<boolean> {
   try {

@@ -27,8 +27,8 @@ function Tree({ folder, depth, listings, expanded, selected, onOpen }: TreeProps
           <li key={file.path} role="treeitem" aria-expanded={file.is_dir ? open : undefined}
             aria-selected={file.path === selected}>
             <button className={`tree-item${file.path === selected ? " selected" : ""}`} style={{ paddingLeft: depth * 14 + 6 }}
-              onClick={() => onOpen(file)} data-path={file.path}>
-              <span className="tree-icon">{file.is_dir ? (open ? "▾" : "▸") : "·"}</span>
+              onClick={() => onOpen(file)} data-path={file.path} aria-label={baseName(file.path)}>
+              <span className="tree-icon" aria-hidden="true">{file.is_dir ? (open ? "▾" : "▸") : "·"}</span>
               <span className="tree-name">{baseName(file.path)}</span>
               {model && <span className="badge model-badge">model</span>}
               {!file.is_dir && <span className="muted tree-size">{formatBytes(file.file_size)}</span>}

@@ -1,7 +1,8 @@
 // The run at a glance: name, status, when, how long, who, from which source and commit.
 import { Link } from "wouter";
-import type { Run } from "../../api";
+import { mlflow, type Experiment, type Run } from "../../api";
 import { formatDuration, formatTime, shortId } from "../../format";
+import { useApi } from "../../hooks";
 import { StatusBadge } from "../common";
 import { displayStatus, PARENT_TAG, runName, tagMap } from "./runData";
 
@@ -10,9 +11,12 @@ export function RunHeader({ run }: { run: Run }) {
   const info = run.info;
   const parent = tags[PARENT_TAG];
   const commit = tags["mlflow.source.git.commit"];
+  const experiment = useApi(() => mlflow.get<{ experiment: Experiment }>("experiments/get", { experiment_id: info.experiment_id })
+    .then((found) => found.experiment.name), [info.experiment_id]);
+  const experimentName = experiment.data ?? `experiment ${info.experiment_id}`;
   const facts: [string, React.ReactNode][] = [
     ["Run ID", <code>{info.run_id}</code>],
-    ["Experiment", <Link href={`/experiments/${info.experiment_id}`}>{info.experiment_id}</Link>],
+    ["Experiment", <Link href={`/experiments/${info.experiment_id}`}>{experimentName}</Link>],
     ["Started", formatTime(info.start_time)],
     ["Duration", formatDuration(info.start_time, info.end_time) + (info.status === "RUNNING" ? " (running)" : "")],
     ["User", info.user_id || tags["mlflow.user"] || "—"],
@@ -23,7 +27,7 @@ export function RunHeader({ run }: { run: Run }) {
   return (
     <header className="run-header">
       <nav className="crumbs muted">
-        <Link href="/">Experiments</Link> / <Link href={`/experiments/${info.experiment_id}`}>experiment {info.experiment_id}</Link>
+        <Link href="/">Experiments</Link> / <Link href={`/experiments/${info.experiment_id}`}>{experimentName}</Link>
         {parent && <> / <Link href={`/runs/${parent}`}>parent run</Link></>}
       </nav>
       <h1><span className="run-name">{runName(run)}</span> <StatusBadge status={displayStatus(run)} /></h1>
