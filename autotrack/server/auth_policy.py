@@ -66,6 +66,16 @@ def _values(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
 
 
+def _ids(value: Any) -> set[str]:
+    """Ids as any route may read them: each item whole, and split on commas and stripped (the UI's routes
+    take `?run_ids=a,b`), so every id a route could see is checked."""
+    found = set()
+    for item in _values(value):
+        found.add(item)
+        found.update(part.strip() for part in item.split(",") if part.strip())
+    return found
+
+
 @dataclass
 class Decision:
     """Allowed or not, and what to do once the route answered."""
@@ -152,10 +162,11 @@ class Policy:
         return decision
 
     def _resources(self, template: str, fields: dict) -> tuple[set[str], set[str]]:
-        experiments = set(_values(fields.get("experiment_id"))) | set(_values(fields.get("experiment_ids")))
+        experiments = _ids(fields.get("experiment_id")) | _ids(fields.get("experiment_ids"))
         if template.endswith("/runs/create") and not experiments:
             experiments.add("0")  # the route's own default
-        runs = set(_values(fields.get("run_id") or fields.get("run_uuid"))) | set(_values(fields.get("run_ids")))
+        runs = _ids(fields.get("run_id")) | _ids(fields.get("run_uuid")) | _ids(fields.get("run_ids"))
+        runs |= _ids(fields.get("parent_run_id"))
         rows = fields.get("metrics")
         if isinstance(rows, list):  # autotrack's compact rows [run_id, key, value, timestamp, step] of any runs
             runs |= {str(row[0]) for row in rows if isinstance(row, (list, tuple)) and row}

@@ -223,3 +223,23 @@ def test_encoded_names_in_fields(world):
     name = quote("alice-hidden-model")
     _refused(world, "GET", f"/api/2.0/mlflow/registered-models/get?name={name}")
     _refused(world, "GET", "/api/2.0/mlflow/registered-models/get?name=alice-hidden-model%00")
+
+
+def test_ui_routes_check_comma_separated_ids_and_filter_listings(world):
+    bob, ui = As(world["url"], BOB), "/api/autotrack/ui"
+    both_runs = f"{world['bob_run']},{world['alice_run']}"
+    both_experiments = f"{world['bob_exp']}, {world['alice_exp']}"
+    answers = [
+        bob.client.get(ui + "/metric-histories", params={"run_ids": both_runs, "keys": "m"}),
+        bob.client.post(ui + "/metric-histories", json={"run_ids": [both_runs], "keys": ["m"]}),
+        bob.client.get(ui + "/runs/table", params={"experiment_ids": both_experiments}),
+        bob.client.get(ui + "/runs/keys", params={"experiment_ids": both_experiments}),
+        bob.client.get(ui + "/runs/table", params={"experiment_ids": world["bob_exp"],
+                                                   "parent_run_id": world["alice_run"]}),
+    ]
+    for answer in answers:
+        assert answer.status_code == 403 and not _leaks(answer.content), (answer.request.url, answer.text)
+    listed = bob.client.get(ui + "/experiments")
+    assert listed.status_code == 200 and not _leaks(listed.content)
+    assert [e["experiment_id"] for e in listed.json()["experiments"]] == [world["bob_exp"]]
+    assert bob.client.get(ui + "/runs/table", params={"experiment_ids": world["bob_exp"]}).status_code == 200
