@@ -15,7 +15,7 @@ import sys
 import threading
 from typing import Any, Sequence
 
-from autotrack import system_tags, validation
+from autotrack import logged_models, system_tags, validation
 from autotrack.client import Client
 from autotrack.entities import Experiment, Param, Run, RunStatus, RunTag, ViewType
 from autotrack.exceptions import InvalidInput
@@ -257,8 +257,8 @@ def log_metric(
         stack = _run_stack.get()
         run_id = stack[-1].info.run_id if stack else _run_id()
     _get_client().log_metric(run_id, key, value, timestamp, step, synchronous)
-    if model_id is not None:
-        _get_client().log_model_metrics(model_id, {key: value}, run_id, step, timestamp, dataset)
+    if model_id is not None or dataset is not None or logged_models.outputs_of(run_id):
+        logged_models.link_metrics(_get_client(), run_id, {key: value}, step, timestamp, model_id, dataset)
 
 
 def log_metrics(
@@ -274,8 +274,9 @@ def log_metrics(
     client, run_id = _get_client(), run_id or _run_id()
     for key, value in _mapping(metrics, "log_metrics").items():
         client.log_metric(run_id, key, value, timestamp, step)
-    if model_id is not None:  # MLflow 3: the values also belong to that logged model
-        client.log_model_metrics(model_id, _mapping(metrics, "log_metrics"), run_id, step, timestamp, dataset)
+    if model_id is not None or dataset is not None or logged_models.outputs_of(run_id):  # MLflow 3's links
+        logged_models.link_metrics(client, run_id, _mapping(metrics, "log_metrics"), step, timestamp, model_id,
+                                   dataset)
     if synchronous:
         client.flush()
 

@@ -21,6 +21,8 @@ __all__ = ["LoggedModelClient", "get_logged_model", "is_model_id_uri", "last_log
 
 _MODEL_ID_URI = re.compile(r"^models:/(m-[0-9a-f]{32})/?$")
 _last_model_id: str | None = None  # the process's last logged model, as MLflow's `last_logged_model()`
+_outputs: dict[str, list[str]] = {}  # run id -> models it logged in this process (MLflow's run outputs)
+_linked_inputs: set[tuple[str, str, str]] = set()  # (run id, dataset name, digest) already recorded
 
 
 def new_model_id() -> str:
@@ -49,6 +51,8 @@ class LoggedModelClient:
                                                artifact_location, source_run_id, _strings(params), _strings(tags),
                                                model_type)
         _last_model_id = model.model_id
+        if source_run_id:
+            _outputs.setdefault(source_run_id, []).append(model.model_id)
         return model
 
     def get_logged_model(self, model_id: str) -> LoggedModel:
@@ -72,6 +76,25 @@ class LoggedModelClient:
         name, digest = (dataset.name, dataset.digest) if dataset is not None else (None, None)
         self.store.log_model_metrics([ModelMetric(str(k), float(v), now, step or 0, run_id, model_id, name, digest)
                                       for k, v in metrics.items()])
+
+
+def outputs_of(run_id: str) -> list[str]:
+    """The models `run_id` logged in this process: its metrics at step 0 belong to them too (MLflow 3)."""
+    return _outputs.get(run_id, [])
+
+
+def link_metrics(client: Any, run_id: str, metrics: dict[str, float], step: int | None, timestamp: int | None,
+                 model_id: str | None, dataset: Any) -> None:
+    """MLflow 3's links for metrics the run just logged: to `model_id`, or else to the models the run logged
+    (at step 0); and the `dataset` they were measured on becomes an input of the run (without tags)."""
+    if dataset is not None and (run_id, dataset.name, dataset.digest) not in _linked_inputs:
+        from autotrack.inputs import dataset_input
+
+        client.log_inputs(run_id, [dataset_input(dataset)])
+        _linked_inputs.add((run_id, dataset.name, dataset.digest))
+    model_ids = [model_id] if model_id is not None else outputs_of(run_id) if not step else []
+    for linked in model_ids:
+        client.log_model_metrics(linked, metrics, run_id, step, timestamp, dataset)
 
 
 # -- fluent --------------------------------------------------------------------

@@ -248,3 +248,49 @@ def test_autologged_params_are_the_same_as_mlflows(example, under_mlflow):
     assert ours["out"] == theirs["out"]
     for name in ("grid", "xgb-train", "lgb-train"):
         assert ours["runs"][name]["params"] == theirs["runs"][name]["params"], name
+
+
+def test_datasets_and_logged_models_work_as_in_mlflow_3(example):
+    """Issue 12 item 5: log_input with MLflow's digests, schema and profile; log_model(name=, params=) gives a
+    model_id that get_logged_model, search_logged_models, models:/<model_id> and register_model know."""
+    logged = example("datasets_logged_models.py")
+    out, runs = logged["out"], logged["runs"]
+    assert out["model_id_shape"] == [34, 34, "m-", "m-"]
+    assert out["logged_name"] == "iris-logreg" and out["logged_run_is_source"] and out["last_logged_is_last"]
+    assert out["logged_params"] == out["info_params"] == {"C": "1.0", "max_iter": "500"}
+    # each metric linked to the model, the run that measured it and the test set (name, digest)
+    assert [(key, dataset, digest, same_run) for key, _, dataset, digest, same_run in out["logged_metrics"]] == \
+        [("accuracy", "iris-test", out["digests"][1], True), ("f1_macro", "iris-test", out["digests"][1], True)]
+    assert out["ranked"] == [True, 2] and out["frame_rows"] == 2 and out["frame_has_model_id"]
+    assert out["by_param"] == [True] and out["predict"] == [1, 0, 2, 1, 1] and out["registered_version"] == 1
+    assert out["digests"] == ["8611783e", "8cfb97c2", "533b4b56"]  # MLflow's digests of the same data
+    inputs = {i["name"]: i for i in out["inputs"]}
+    assert inputs["iris-train"]["tags"] == [["mlflow.data.context", "training"]]
+    assert inputs["iris-train"]["source"] == '{"uri": "data/iris_train.csv"}'
+    assert inputs["iris-train"]["profile"] == '{"num_rows": 105, "num_elements": 525}'
+    assert inputs["dataset"]["source_type"] == "http" and ["format", "numpy"] in inputs["dataset"]["tags"]
+    assert inputs["iris-test"]["tags"] == [] and inputs["iris-test"]["source_type"] == "code"  # from log_metrics
+    assert out["test_source"] == ["LOCAL", {"url": "https://example.org/iris.csv"}]
+    assert sorted(runs["logreg-C-1.0"]["metrics"]) == ["accuracy", "f1_macro"]
+    assert "iris-logreg/MLmodel" in runs["logreg-C-1.0"]["artifacts"]  # the model's folder, in its run
+
+
+def test_runs_show_lists_datasets_and_logged_models(example):
+    logged = example("datasets_logged_models.py")
+    run_id = next(run["run_id"] for name, run in logged["runs"].items() if name == "logreg-C-1.0")
+    env = {**os.environ, "AUTOTRACK_TRACKING_URI": str(Path(logged["folder"]) / "autotrack-runs"), "COLUMNS": "250"}
+    shown = subprocess.run([sys.executable, "-m", "autotrack", "runs", "show", run_id], env=env, capture_output=True,
+                           text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    datasets = shown.stdout[shown.stdout.index("Datasets"):shown.stdout.index("Logged models")]
+    for expected in ("iris-train", "8611783e", "training", '{"uri": "data/iris_train.csv"}', "num_rows=105",
+                     "iris-test", "eval"):
+        assert expected in datasets, expected
+    models = shown.stdout[shown.stdout.index("Logged models"):]
+    assert "iris-logreg" in models and "C=1.0" in models and "accuracy=" in models
+
+
+@SIDE_BY_SIDE
+def test_datasets_and_logged_models_log_the_same_as_mlflow(example, under_mlflow):
+    ours, theirs = _compare("datasets_logged_models.py", example, under_mlflow, {"iris-logreg"})
+    assert ours["out"] == theirs["out"]
