@@ -13,8 +13,6 @@ import click
 from autotrack import __version__
 from autotrack.cli_common import _client, _console, _duration, _Group, _number, _table, _time
 from autotrack.cli_models import models
-from autotrack.cli_runs_context import print_context, runs_diff
-from autotrack.cli_inputs import print_inputs
 from autotrack.cli_server import server, ui
 
 __all__ = ["main"]
@@ -61,7 +59,7 @@ def _run_counts(client, experiment_ids: list[str]) -> dict[str, int]:
     return {i: len(client.search_runs([i], max_results=100_000)) for i in experiment_ids}
 
 
-@cli.group()
+@cli.group(cls=_Group, lazy={"diff": "autotrack.cli_runs_context:runs_diff"})
 def runs() -> None:
     """List and inspect runs."""
 
@@ -137,6 +135,9 @@ def runs_show(ctx: click.Context, run_id: str) -> None:
         for key in sorted(items):
             table.add_row(key, render(items[key]))
         console.print(table if items else f"[bold]{title}[/bold]: none")
+    from autotrack.cli_inputs import print_inputs
+    from autotrack.cli_runs_context import print_context
+
     print_inputs(client, run, console)
     artifacts = _table("Artifacts", "Path", "Size")
     pending, count = [None], 0
@@ -279,7 +280,6 @@ def _print_trials(parent_run_id: str, ctx: click.Context) -> None:
 
 
 cli.add_command(models)
-runs.add_command(runs_diff)
 cli.add_command(server)
 cli.add_command(ui)
 

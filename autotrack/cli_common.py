@@ -11,7 +11,28 @@ from autotrack.exceptions import AutotrackException
 
 
 class _Group(click.Group):
-    """Turns autotrack's own errors into one line on stderr and exit code 1."""
+    """Turns autotrack's own errors into one line on stderr and exit code 1.
+
+    `lazy` maps command names to "module:attribute": the module is imported
+    only when that command runs or its group's help is shown, so commands
+    that do not need it start faster (`runs list` does not import run context).
+    """
+
+    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._lazy})
+
+    def get_command(self, ctx: click.Context, name: str):
+        target = self._lazy.pop(name, None)
+        if target is not None:
+            import importlib
+
+            module, attribute = target.split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):
         try:

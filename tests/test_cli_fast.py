@@ -28,6 +28,18 @@ def test_version_and_help_import_neither_the_store_nor_rich():
         assert not {"sqlalchemy", "rich", "pandas", "numpy", "importlib.metadata"} & loaded
 
 
+def test_listing_runs_imports_no_run_context(tmp_path):
+    """`runs show` and `runs diff` need it; `runs list` and `--help` load it no more (lazy commands)."""
+    autotrack.set_tracking_uri(str(tmp_path / "store"))
+    autotrack.Client().create_run("0")
+    _, listed = _imported("--tracking-uri", str(tmp_path / "store"), "runs", "list")
+    _, helped = _imported("--help")
+    for loaded in (listed, helped):
+        assert not {"autotrack.context", "autotrack.cli_runs_context", "autotrack.cli_inputs"} & loaded
+    out, _ = _imported("runs", "--help")
+    assert "diff" in out and "What differs between two runs" in out  # the lazy command is listed with its help
+
+
 def test_experiments_list_counts_runs_per_experiment_in_sql(tmp_path):
     uri = str(tmp_path / "store")
     autotrack.set_tracking_uri(uri)
