@@ -295,7 +295,9 @@ class BackgroundWriter:
                 self.recover()
                 if self._live and time.monotonic() >= next_beat:
                     next_beat = time.monotonic() + beat_every
-                    self._store.heartbeat(list(self._live), self.deadline())
+                    ended = self._store.heartbeat(list(self._live), self.deadline())
+                    for run_id in ended or ():  # ended elsewhere (a sweep trial in its worker): beat no more
+                        self._live.pop(run_id, None)
             except Exception as error:  # never let the thread die; retry next tick
                 self._failures += 1
                 if self._failures == 1:  # true: rows are only ever dropped when the database refuses them

@@ -186,8 +186,8 @@ def end(state: ServerState, body: dict) -> dict:
 
 def heartbeat(state: ServerState, body: dict) -> dict:
     run_ids = body.get("run_ids") or []
-    state.store.heartbeat([str(r) for r in run_ids], integer(required(body, "deadline"), "deadline"))
-    return {}
+    ended = state.store.heartbeat([str(r) for r in run_ids], integer(required(body, "deadline"), "deadline"))
+    return {"ended": list(ended or ())}  # runs no longer RUNNING: the client stops beating them
 
 
 ROUTES = [

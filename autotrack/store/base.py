@@ -104,8 +104,12 @@ class Store(Protocol):
         page_token: str | None = None,
     ) -> tuple[list[Run], str | None]: ...
 
-    def heartbeat(self, run_ids: Sequence[str], deadline: int) -> None:
-        """Push the deadline after which these RUNNING runs read as KILLED."""
+    def heartbeat(self, run_ids: Sequence[str], deadline: int) -> Sequence[str]:
+        """Push the deadline after which these RUNNING runs read as KILLED.
+
+        Returns the ids that are no longer RUNNING (ended, maybe by another process: a sweep's
+        trial ends in its worker), so the caller stops beating them.
+        """
         ...
 
     # -- model registry --------------------------------------------------------

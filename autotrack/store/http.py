@@ -353,8 +353,9 @@ class HttpStore:
             counts[str(experiment_id)] = total
         return counts
 
-    def heartbeat(self, run_ids: Sequence[str], deadline: int) -> None:
-        self._call("POST", f"{OWN}/runs/heartbeat", {"run_ids": list(run_ids), "deadline": deadline})
+    def heartbeat(self, run_ids: Sequence[str], deadline: int) -> list[str]:
+        found = self._call("POST", f"{OWN}/runs/heartbeat", {"run_ids": list(run_ids), "deadline": deadline})
+        return [str(r) for r in found.get("ended") or ()]
 
     # -- model registry ----------------------------------------------------
     def create_registered_model(self, name: str, tags: dict[str, str] | None = None,

@@ -543,14 +543,18 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
             if not self._terminate.run(conn, {"run_id": run_id, "new_status": status, "new_end_time": end_time}).rowcount:
                 raise NotFound(f"No run with id '{run_id}'.")
 
-    def heartbeat(self, run_ids: Sequence[str], deadline: int) -> None:
+    def heartbeat(self, run_ids: Sequence[str], deadline: int) -> list[str]:
+        ended = []
         with self._write() as conn:
             for chunk in _chunks(list(run_ids)):
-                conn.execute(
+                beaten = set(conn.execute(
                     t.runs.update()
                     .where(t.runs.c.run_uuid.in_(chunk), t.runs.c.status == RunStatus.RUNNING)
                     .values(heartbeat_deadline=deadline)
-                )
+                    .returning(t.runs.c.run_uuid)
+                ).scalars())
+                ended.extend(run_id for run_id in chunk if run_id not in beaten)
+        return ended
 
     def log_batch(
         self, run_id: str, metrics: Sequence[Metric] = (), params: Sequence[Param] = (), tags: Sequence[RunTag] = ()

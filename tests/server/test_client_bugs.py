@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import time
 
 import httpx
 import pytest
@@ -58,3 +59,33 @@ def test_a_local_store_run_has_its_latest_metrics_with_steps(tmp_path):
     client.log_batch(run.info.run_id, metrics=[Metric("m", 2.0, 10, 5), Metric("m", 1.0, 20, 4)])
     client.set_terminated(run.info.run_id)
     assert client.get_run(run.info.run_id).data.latest_metrics == {"m": Metric("m", 2.0, 10, 5)}
+
+
+def _wait_for(condition, seconds: float = 60.0) -> bool:
+    """Wait for something the writer's thread does (no timing is asserted: the limit only ends a hung test)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_heartbeat_answers_which_runs_ended(thread_server):
+    store = HttpStore(thread_server.url)
+    running, ended = (store.create_run("0", name, "", 1).info.run_id for name in ("running", "ended"))
+    store.end_run(ended, "FINISHED", 2)
+    assert store.heartbeat([running, ended, "f" * 32], 10**13) == [ended, "f" * 32]  # an unknown run is not beaten either
+
+
+def test_the_writer_stops_beating_a_run_another_process_ended(thread_server, monkeypatch):
+    """A sweep's driver creates and beats trial runs that end in worker processes: it must stop beating them."""
+    monkeypatch.setenv("AUTOTRACK_HEARTBEAT_TIMEOUT", "0.4")  # a beat every 0.1 s
+    driver = autotrack.Client(thread_server.url)
+    trial, kept = driver.create_run("0").info.run_id, driver.create_run("0").info.run_id
+    assert {trial, kept} <= set(driver._writer._live)
+    HttpStore(thread_server.url).end_run(trial, "FINISHED", 2)  # as the trial's worker process does
+    assert _wait_for(lambda: trial not in driver._writer._live)
+    assert kept in driver._writer._live  # a run still RUNNING keeps its heartbeat
+    driver.set_terminated(kept)
+    assert kept not in driver._writer._live

@@ -29,8 +29,8 @@ def on_server(server_process, monkeypatch):
 
     for (location, _), (_, writer) in list(tracking_uri._stores.items()):
         if location == server_process.url:
-            # Sweeps leave finished trials in the driver's heartbeat set (a sweeps bug, harmless on SQL);
-            # this server is about to stop, so stop beating them rather than warn a minute later.
+            # A sweep's finished trials leave the driver's heartbeat set at its next beat (within 10 s);
+            # this server is about to stop, so stop beating them now rather than warn a minute later.
             writer._live.clear()
 
 
