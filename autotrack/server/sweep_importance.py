@@ -14,6 +14,9 @@ from typing import Any, Mapping, Sequence
 __all__ = ["param_importance"]
 
 MIN_TRIALS = 2
+# Optuna's fANOVA defaults (64 trees, depth 64) took 15 s on 400 trials here; 16 trees of depth 8 took 1.4 s
+# and gave the same ranking with every importance within 0.02 of the defaults' (benchmarks/bench_ui_sweep.py).
+N_TREES, MAX_DEPTH = 16, 8
 
 
 def _from_space(entry: Any) -> Any:
@@ -117,7 +120,7 @@ def param_importance(trials: Sequence[tuple[dict, float]], space: Mapping[str, A
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             scores = optuna.importance.get_param_importances(
-                study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0), params=sorted(searched))
+                study, evaluator=optuna.importance.FanovaImportanceEvaluator(n_trees=N_TREES, max_depth=MAX_DEPTH, seed=0), params=sorted(searched))
     ranked = [{"param": name, "importance": float(score) if math.isfinite(score) else 0.0}
               for name, score in scores.items()]
     ranked += [{"param": name, "importance": 0.0} for name in distributions if name not in scores]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+from collections import OrderedDict
 from typing import Any, Mapping
 
 from autotrack.entities import Run, RunStatus, ViewType
@@ -164,17 +166,33 @@ def sweep_summary(state: ServerState, fields: Mapping[str, Any]) -> dict:
     }
 
 
+_computed: OrderedDict = OrderedDict()  # (sweep, its completed trials) -> importance; a live page asks again
+_computed_lock = threading.Lock()
+_COMPUTED_MAX = 64
+
+
 def importance(state: ServerState, fields: Mapping[str, Any]) -> dict:
-    """Optuna's parameter importance over the sweep's completed trials."""
+    """Optuna's parameter importance over the sweep's completed trials (computed once per set of them)."""
     from autotrack.server.sweep_importance import param_importance
 
     parent = sweep_parent(state, _run_id(fields))
     settings = dict(parent.data.params)
     metric = (settings.get("metric", "").split(",") or ["objective"])[0] or "objective"
-    completed = [(_trial_params(run), run.data.metrics.get(metric)) for run in trial_runs(state, parent)
-                 if trial_state(run) == "COMPLETE"]
-    completed = [(params, value) for params, value in completed if _finite(value) is not None]
-    return {"metric": metric, **param_importance(completed, sweep_space(state, parent))}
+    completed = [(run.info.run_id, _trial_params(run), run.data.metrics.get(metric))
+                 for run in trial_runs(state, parent) if trial_state(run) == "COMPLETE"]
+    completed = [row for row in completed if _finite(row[2]) is not None]
+    key = (parent.info.run_id, tuple((run_id, value) for run_id, _, value in completed))
+    with _computed_lock:
+        if key in _computed:
+            _computed.move_to_end(key)
+            return _computed[key]
+    found = {"metric": metric, **param_importance([(params, value) for _, params, value in completed],
+                                                  sweep_space(state, parent))}
+    with _computed_lock:
+        _computed[key] = found
+        while len(_computed) > _COMPUTED_MAX:
+            _computed.popitem(last=False)
+    return found
 
 
 ROUTES = [

@@ -1,0 +1,126 @@
+"""The sweep page of a 500-trial sweep in real Chromium, and the two endpoints behind it.
+
+A sweep is written straight into a folder store (a parent run and TRIALS trial runs tagged as the sweep
+engine tags them, 10 % failed with a traceback, 10 % pruned, four params), served by `autotrack server`.
+Reported: the summary endpoint's answer time and size, the importance endpoint's time (Optuna's fANOVA on
+the completed trials), the time from navigation to the parallel coordinates drawn (median of REPEAT fresh
+pages), and the gzipped JavaScript the sweep page adds to the runs page (the ECharts chunk).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from _common import report
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "tests" / "ui"), str(ROOT / "tests")]
+REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
+TRIALS = int(os.environ.get("BENCH_TRIALS", "500"))
+
+
+def fill_store(folder: str) -> str:
+    """A finished sweep of TRIALS trials; returns the parent run id."""
+    import autotrack
+
+    autotrack.set_tracking_uri(folder)
+    client = autotrack.Client()
+    rng = np.random.default_rng(0)
+    space = {"lr": {"distribution": "loguniform", "low": 1e-4, "high": 1e-1},
+             "dropout": {"distribution": "uniform", "low": 0.0, "high": 0.5},
+             "layers": {"distribution": "randint", "low": 1, "high": 8},
+             "optimizer": {"distribution": "choice", "values": ["adam", "sgd", "rmsprop"]}}
+    parent = client.create_run("0", run_name="bench-sweep", tags={"autotrack.sweep": "parent"},
+                               params={"algo": "tpe", "metric": "loss", "mode": "minimize", "n_trials": TRIALS})
+    parent_id = parent.info.run_id
+    client.log_text(parent_id, json.dumps(space), "sweep_space.json")
+    for number in range(TRIALS):
+        params = {"lr": float(10 ** rng.uniform(-4, -1)), "dropout": float(rng.uniform(0, 0.5)),
+                  "layers": int(rng.integers(1, 8)), "optimizer": str(rng.choice(["adam", "sgd", "rmsprop"]))}
+        run = client.create_run("0", run_name=f"bench-sweep-{number}", params=params, tags={
+            "mlflow.parentRunId": parent_id, "autotrack.sweep": str(number),
+            "autotrack.trial.params": json.dumps(params)})
+        run_id = run.info.run_id
+        kind = number % 10
+        if kind == 3:
+            client.log_text(run_id, "Traceback (most recent call last):\nValueError: diverged\n", "traceback.txt")
+            client.set_tag(run_id, "autotrack.trial.state", "FAILED")
+            client.set_terminated(run_id, "FAILED")
+            continue
+        loss = abs(np.log10(params["lr"]) + 2.5) + params["dropout"] + 0.1 * params["layers"] + rng.normal(0, 0.05)
+        client.log_metric(run_id, "loss", float(loss))
+        if kind == 7:
+            client.set_tag(run_id, "autotrack.trial.state", "PRUNED")
+        client.set_terminated(run_id)
+    client.set_terminated(parent_id)
+    return parent_id
+
+
+def median_time(function, repeat: int = REPEAT) -> tuple[float, object]:
+    samples, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples), result
+
+
+def time_to_parallel(browser, url: str) -> float:
+    """Seconds from navigation start to the parallel coordinates drawn, in a fresh context."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    page.locator('[data-chart="parallel coordinates"][data-drawn="true"]').wait_for()
+    elapsed = page.evaluate("performance.now()") / 1000
+    context.close()
+    return elapsed
+
+
+def main() -> None:
+    import httpx
+    from conftest import CHROMIUM, CHROMIUM_ARGS
+    from live_server import ServerProcess
+    from playwright.sync_api import sync_playwright
+
+    figures: dict = {"trials": TRIALS}
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        parent = fill_store(os.path.join(folder, "store"))
+        figures["store_fill_s"] = time.perf_counter() - start
+        server = ServerProcess(os.path.join(folder, "store")).start()
+        try:
+            with httpx.Client(base_url=server.url, timeout=120) as api:
+                summary_s, answer = median_time(lambda: api.get("/api/autotrack/ui/sweeps/get", params={"run_id": parent}))
+                figures["summary_answer_s"] = summary_s
+                figures["summary_kb"] = len(answer.content) / 1024
+                importance_s, answer = median_time(
+                    lambda: api.get("/api/autotrack/ui/sweeps/importance", params={"run_id": parent}), repeat=3)
+                figures["importance_answer_s"] = importance_s
+                figures["importance"] = {row["param"]: round(row["importance"], 3) for row in answer.json()["importances"]}
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+                url = f"{server.url}/#/sweeps/{parent}"
+                time_to_parallel(browser, url)  # warm
+                figures["navigation_to_parallel_drawn_s"] = statistics.median(
+                    time_to_parallel(browser, url) for _ in range(REPEAT))
+                browser.close()
+        finally:
+            server.stop()
+    assets = ROOT / "autotrack" / "ui" / "static" / "assets"
+    for chunk in assets.glob("echartsParts-*.js"):
+        figures["echarts_chunk_gzip_kb"] = len(gzip.compress(chunk.read_bytes())) / 1024
+    figures["load_average_1min"] = os.getloadavg()[0]
+    report("ui_sweep", figures)
+
+
+if __name__ == "__main__":
+    main()
