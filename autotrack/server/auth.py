@@ -219,12 +219,15 @@ class AuthMiddleware:
         body = b"".join(chunks)
         if start.get("status") == 200:
             body = await run_in_threadpool(self._after, decision, user, body)
+            if body is None:  # the answer was about something the user may not read
+                await _denied()(scope, receive, send)
+                return
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         await send({**start, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    def _after(self, decision: Decision, user: User, body: bytes) -> bytes:
+    def _after(self, decision: Decision, user: User, body: bytes) -> bytes | None:
         for function, args in decision.after:
             function(*args)
         if not (decision.grant or decision.filter_lists):
@@ -236,7 +239,8 @@ class AuthMiddleware:
         if decision.grant:
             self._grant(decision.grant, user, answer)
             return body
-        return json.dumps(self._filtered(user, answer)).encode()
+        filtered = self._filtered(user, answer)
+        return None if filtered is None else json.dumps(filtered).encode()
 
     def _grant(self, kind: str, user: User, answer: dict) -> None:
         if kind == "experiment":
@@ -247,19 +251,27 @@ class AuthMiddleware:
             self.policy.auth.set_permission(kind, str(resource), user.id, "MANAGE")
 
     def _filtered(self, user: User, answer):
-        """Listings keep what the user may READ: experiments, runs, registered models and their versions."""
+        """An answer to a request that named no resource keeps only what the user may READ: entries of its
+        lists (experiments, runs, logged models by their experiment; registered models and versions by
+        name), and a single object of a forbidden experiment turns the answer into a refusal."""
         if not isinstance(answer, dict):
             return answer
         experiment, model = self.policy.readable(user, "experiment"), self.policy.readable(user, "registered_model")
-        keep = {
-            "experiments": lambda item: experiment(item.get("experiment_id")),
-            "runs": lambda item: experiment((item.get("info") or {}).get("experiment_id", item.get("experiment_id"))),
-            "registered_models": lambda item: model(item.get("name")),
-            "model_versions": lambda item: model(item.get("name")),
-        }
-        for key, may in keep.items():
-            if isinstance(answer.get(key), list):
-                answer[key] = [item for item in answer[key] if isinstance(item, dict) and may(item)]
+
+        def may(key: str, item) -> bool:
+            if not isinstance(item, dict):
+                return True
+            if key in ("registered_models", "model_versions", "registered_model", "model_version"):
+                return model(item.get("name"))
+            found = item.get("experiment_id", (item.get("info") if isinstance(item.get("info"), dict) else {})
+                             .get("experiment_id"))
+            return found is None or experiment(found)
+
+        for key, value in list(answer.items()):
+            if isinstance(value, list):
+                answer[key] = [item for item in value if may(key, item)]
+            elif not may(key, value):
+                return None
         return answer
 
 

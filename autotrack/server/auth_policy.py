@@ -134,6 +134,15 @@ class Policy:
             found = self._run_experiments[run_id] = str(found)
         return found
 
+    def logged_model_experiment(self, model_id: str) -> str | None:
+        from autotrack.exceptions import NotFound
+
+        read = getattr(self.state.store, "get_logged_model", None)
+        try:
+            return str(read(model_id).experiment_id) if read else None
+        except (NotFound, ValueError):
+            return None
+
     # -- decisions ---------------------------------------------------------
     def decide(self, user: User, template: str, method: str, fields: dict, path_params: dict) -> Decision:
         level = required_level(template, method)
@@ -144,7 +153,7 @@ class Policy:
             return Decision(self._artifact_allowed(user, str(path or ""), level))
         if template in CREATES:
             return self._create(user, template, fields)
-        experiments, models = self._resources(template, fields)
+        experiments, models = self._resources(template, {**path_params, **fields})
         registry = template.startswith(_REGISTRY)
         named = experiments or models
         checks = [("experiment", e, READ if registry else level) for e in experiments]
@@ -172,6 +181,8 @@ class Policy:
             runs |= {str(row[0]) for row in rows if isinstance(row, (list, tuple)) and row}
         for run_id in runs:
             experiments.add(self.run_experiment(run_id) or f"unknown-run:{run_id}")
+        for model_id in _ids(fields.get("model_id")):  # MLflow 3's logged models live in an experiment
+            experiments.add(self.logged_model_experiment(model_id) or f"unknown-model:{model_id}")
         for name in _values(fields.get("experiment_name")):
             found = self.state.store.get_experiment_by_name(name)
             experiments.add(found.experiment_id if found else f"unknown-name:{name}")
