@@ -63,3 +63,32 @@ def test_reading_whole_tables_gives_the_same_frame(logged, monkeypatch, query):
     monkeypatch.setattr(sql_columns, "_BULK", 1)
     monkeypatch.setattr(sql_columns, "_SCAN_SHARE", 1000)
     pd.testing.assert_frame_equal(autotrack.search_runs([logged], **query), _expected([logged], **query))
+
+
+_HARD_VALUES = [0.1 + 0.2, 1 / 3, 2.0 ** 60 + 1, 5e-324, 1.7976931348623157e308, float("inf"), float("-inf"),  # (SQLite keeps no -0.0)
+                float("nan"), 123456789.12345679, -9.999999999999969e-311]
+_HARD_TEXT = ["a,b", 'quote " and \\ backslash', "new\nline", "ünïcödé ✓", "[1, 2]", "null", "", " spaced "]
+
+
+@pytest.mark.parametrize("sqlite_groups", [True, False])
+def test_values_come_back_exactly_on_either_path(monkeypatch, sqlite_groups):
+    """SQLite's grouped path carries metrics as text and strings as JSON: every double and string must survive."""
+    from autotrack.store import sql_columns
+
+    if not sqlite_groups:
+        monkeypatch.setattr(sql_columns, "_exact_sqlite_text", lambda conn: False)
+    else:
+        assert sql_columns._exact_sqlite_text.__name__ == "_exact_sqlite_text"
+    monkeypatch.setenv("AUTOTRACK_CAPTURE", "none")
+    autotrack.set_experiment("hard")
+    for i, value in enumerate(_HARD_VALUES):
+        with autotrack.start_run(run_name=f"run-{i}"):
+            autotrack.log_metric("v", value)
+            autotrack.log_param("text", _HARD_TEXT[i % len(_HARD_TEXT)])
+            autotrack.set_tag("t", _HARD_TEXT[(i + 3) % len(_HARD_TEXT)])
+    experiment_id = autotrack.get_experiment_by_name("hard").experiment_id
+    frame = autotrack.search_runs([experiment_id], order_by=["attributes.start_time ASC"])
+    pd.testing.assert_frame_equal(frame, _expected([experiment_id], order_by=["attributes.start_time ASC"]))
+    got = frame["metrics.v"].tolist()
+    assert [repr(g) for g in got] == [repr(v) for v in _HARD_VALUES]  # bit for bit (subnormals, inf, nan)
+    assert frame["params.text"].tolist() == [_HARD_TEXT[i % len(_HARD_TEXT)] for i in range(len(_HARD_VALUES))]

