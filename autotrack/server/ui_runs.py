@@ -12,7 +12,6 @@ MLflow's REST API has no call for this; the UI reads it from `/api/autotrack/ui/
 
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 from autotrack.entities import ViewType
@@ -86,17 +85,9 @@ def _search_filter(fields: dict) -> str:
 
 
 def _json_column(values: Sequence) -> list:
-    """NaN (a run without the metric) and numpy scalars as JSON."""
-    out = []
-    for value in values:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            out.append(None)
-        elif hasattr(value, "item"):
-            item = value.item()
-            out.append(None if isinstance(item, float) and math.isnan(item) else item)
-        else:
-            out.append(value)
-    return out
+    """A column as JSON values: NaN (a run without the metric) becomes null, numpy scalars plain numbers."""
+    plain = values.tolist() if hasattr(values, "tolist") else list(values)
+    return [None if value != value else value for value in plain]  # NaN is the one value unequal to itself
 
 
 def table(state: ServerState, fields: dict) -> dict:
@@ -111,7 +102,7 @@ def table(state: ServerState, fields: dict) -> dict:
     view = view_type(fields.get("run_view_type"))
     found = state.store.search_runs_columns(ids, _search_filter(fields), view, limit + 1, order_by or None, offset)
     count = min(len(found["run_id"]), limit)
-    column = {key: list(values[:count]) for key, values in found.items()
+    column = {key: _json_column(values[:count]) for key, values in found.items()
               if key in _ALWAYS or key in wanted or not key.startswith(("metrics.", "params.", "tags."))}
     absent = [None] * count
     trial_state = column.get(_TRIAL_STATE, absent)
@@ -130,7 +121,7 @@ def table(state: ServerState, fields: dict) -> dict:
             "sweep": [kind == "parent" for kind in column.get(_SWEEP, absent)],
             "best_run_id": column.get(_BEST, absent),
         },
-        "columns": {key: _json_column(column[key]) if key in column else absent for key in wanted},
+        "columns": {key: column.get(key, absent) for key in wanted},
         "children": {run_id: children[run_id] for run_id in run_ids if run_id in children},
         "next_offset": offset + limit if len(found["run_id"]) > limit else None,
     }

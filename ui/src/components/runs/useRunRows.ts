@@ -5,7 +5,8 @@ import { ui } from "../../api";
 import { useInterval } from "../../hooks";
 import { rowsOf, type RunRow, type TablePage } from "./types";
 
-export const PAGE = 1000; // rows per request; the first page is what the user sees first
+const FIRST_PAGE = 200; // several screens of rows: what the user sees first comes fast
+const PAGE = 2000; // rows per later request, as the table scrolls
 const REFRESH_MAX = 5000; // the server's largest page: a refresh re-reads at most this many rows
 const CHILDREN_MAX = 5000;
 
@@ -50,7 +51,7 @@ export function useRunRows(query: RowsQuery): Rows {
   useEffect(() => {
     let live = true;
     setLoading(true);
-    fetchPage(0, PAGE).then(
+    fetchPage(0, FIRST_PAGE).then(
       (page) => {
         if (!live) return;
         setTop({ key, rows: rowsOf(page), next: page.next_offset });
@@ -100,7 +101,7 @@ export function useRunRows(query: RowsQuery): Rows {
     if (!top || top.key !== key || busy.current) return;
     busy.current = true;
     const asked = key;
-    const limit = Math.min(Math.max(top.rows.length, PAGE), REFRESH_MAX);
+    const limit = Math.min(Math.max(top.rows.length, FIRST_PAGE), REFRESH_MAX);
     fetchPage(0, limit).then(
       (page) => {
         if (current.current === asked) setTop({ key: asked, rows: rowsOf(page), next: page.next_offset });
