@@ -102,6 +102,7 @@ class TrialOutcome:
     interrupt: BaseException | None = None  # state "interrupted": the KeyboardInterrupt/SystemExit to re-raise
 
 
+CONTEXT_FLUSH_SECONDS = 10.0  # how long a trial waits for its context files to be written at its end
 _current: contextvars.ContextVar[TrialTask | None] = contextvars.ContextVar("autotrack_trial", default=None)
 _cancellation: contextvars.ContextVar[Cancellation | None] = contextvars.ContextVar("autotrack_trial_cancellation",
                                                                                     default=None)
@@ -209,4 +210,6 @@ def run_trial(task: TrialTask, cancellation: Cancellation | None = None) -> Tria
         _current.reset(token)
         from autotrack import context
 
-        context.flush()  # the trial's context files, before a worker process may be stopped
+        # The trial's own context files, before a worker process may be stopped; bounded, so a server
+        # that is down does not hold the worker for its retry window (the rest goes on in the background).
+        context.flush(task.run_id, timeout=CONTEXT_FLUSH_SECONDS)

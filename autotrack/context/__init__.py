@@ -17,6 +17,7 @@ import atexit
 import functools
 import os
 import threading
+import time
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,10 @@ RAY_NODE_ID = TAG_PREFIX + "rayNodeId"  # the Ray node a sweep trial ran on (its
 CONSOLE_LOG = "context/console.log"
 GIT_DIFF = "context/git.diff"
 REQUIREMENTS = "context/requirements.txt"
+# A remote console.log is uploaded whole (the artifact API has no append): at most once a second, and
+# once it is large only after `size / CONSOLE_UPLOAD_RATE` seconds, so re-uploads average at most this
+# many bytes per second per run however chatty the program is (and the last lines go at the run's end).
+CONSOLE_UPLOAD_RATE = 64_000
 
 _lock = threading.Lock()  # guards the tables below
 _tick_lock = threading.Lock()  # one writer of context files at a time
@@ -62,6 +67,9 @@ class _RunCapture:
     sampled: bool = False
     console_path: Any = None  # where console.log is appended, once made
     console_bytes: bytearray = field(default_factory=bytearray)  # a remote repository's console.log so far
+    console_sent: int = 0  # how many of console_bytes the server has
+    console_sent_at: float = float("-inf")  # time.monotonic() of that upload
+    upload_lock: threading.Lock = field(default_factory=threading.Lock)  # uploads in order: the last one has all
 
 
 failures: list[str] = []  # every capture failure of this process (the first 100), for tests and debugging
@@ -242,7 +250,7 @@ def _write_files(capture: _RunCapture) -> None:
 
 
 def _append_console(capture: _RunCapture, data: bytes) -> None:
-    """Append to context/console.log: in place in a local folder; a remote one gets the whole file again."""
+    """Append to context/console.log: in place in a local folder; kept for `_upload_console` for a remote one."""
     from autotrack.artifacts import LocalArtifactRepository
 
     if isinstance(capture.repository, LocalArtifactRepository):
@@ -254,7 +262,18 @@ def _append_console(capture: _RunCapture, data: bytes) -> None:
             file.write(data)
     else:
         capture.console_bytes.extend(data)
-        capture.repository.write_bytes(CONSOLE_LOG, bytes(capture.console_bytes))
+
+
+def _upload_console(capture: _RunCapture, force: bool) -> None:
+    """Send a remote console.log whole when it grew, at the bounded cadence of CONSOLE_UPLOAD_RATE unless `force`."""
+    with capture.upload_lock:
+        size = len(capture.console_bytes)
+        if size == capture.console_sent:
+            return
+        if not force and time.monotonic() - capture.console_sent_at < max(1.0, size / CONSOLE_UPLOAD_RATE):
+            return
+        capture.repository.write_bytes(CONSOLE_LOG, bytes(capture.console_bytes[:size]))
+        capture.console_sent, capture.console_sent_at = size, time.monotonic()
 
 
 def _watch(client: Any, run_id: str, interval: float) -> None:
@@ -284,7 +303,7 @@ def _hook_writer(writer: Any) -> None:
         writer._start()  # a run attached without a heartbeat (a sweep trial) may not have started it
 
 
-def _flush_capture(capture: _RunCapture) -> None:
+def _flush_capture(capture: _RunCapture, force: bool = False) -> None:
     try:
         _write_files(capture)
     except Exception as error:
@@ -293,6 +312,7 @@ def _flush_capture(capture: _RunCapture) -> None:
     if capture.sink is not None:
         try:
             capture.sink.flush()
+            _upload_console(capture, force)
         except Exception as error:
             _warn("console", error)
 
@@ -313,17 +333,33 @@ def _tick() -> None:
         _tick_lock.release()
 
 
-def _drain_ended() -> list[_RunCapture]:
+def _drain_ended(run_id: str | None = None) -> list[_RunCapture]:
     with _lock:
-        ended, _ended[:] = list(_ended), []
+        ended = [c for c in _ended if run_id in (None, c.run_id)]
+        _ended[:] = [c for c in _ended if c not in ended]
     return ended
 
 
-def flush() -> None:
-    """Write every pending context file and console line now (at exit, on SIGTERM, before reading them)."""
-    with _tick_lock:
-        for capture in list(_active.values()) + _drain_ended():
-            _flush_capture(capture)
+def flush(run_id: str | None = None, timeout: float | None = None) -> bool:
+    """Write pending context files and console lines now (at exit, on SIGTERM, before reading them).
+
+    `run_id` limits it to one run's (a sweep trial's, in a worker that runs others). With `timeout`,
+    wait at most that long (a server that is down would hold the caller for its whole retry window):
+    what is not written by then goes on in the background, and False says so.
+    """
+    def write() -> None:
+        with _tick_lock:
+            active = [c for c in list(_active.values()) if run_id in (None, c.run_id)]
+            for capture in active + _drain_ended(run_id):
+                _flush_capture(capture, force=True)
+
+    if timeout is None:
+        write()
+        return True
+    worker = threading.Thread(target=write, name="autotrack-context-flush", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return not worker.is_alive()
 
 
 def stop(run_id: str) -> None:
@@ -341,6 +377,7 @@ def stop(run_id: str) -> None:
         console.remove(capture.sink)
         try:
             capture.sink.flush(final=True)  # writes only if the program printed since the last tick
+            _upload_console(capture, force=True)
         except Exception as error:
             _warn("console", error)
         console.uninstall_if_idle(consoles)

@@ -89,3 +89,99 @@ def test_the_writer_stops_beating_a_run_another_process_ended(thread_server, mon
     assert kept in driver._writer._live  # a run still RUNNING keeps its heartbeat
     driver.set_terminated(kept)
     assert kept not in driver._writer._live
+
+
+def _console_only():
+    from autotrack.context import Capture
+
+    return Capture(code=False, environment=False, console=True, system=False)
+
+
+def test_a_remote_console_log_is_uploaded_at_a_bounded_cadence_and_whole_at_the_end(thread_server, monkeypatch):
+    from autotrack import context
+    from autotrack.store.http_artifacts import HttpArtifactRepository
+
+    uploads = []
+    original = HttpArtifactRepository.write_bytes
+
+    def counted(self, path, data):
+        if path == context.CONSOLE_LOG:
+            uploads.append(len(data))
+        return original(self, path, data)
+
+    monkeypatch.setattr(HttpArtifactRepository, "write_bytes", counted)
+    autotrack.set_tracking_uri(thread_server.url)
+    started = time.monotonic()
+    with autotrack.start_run(capture=_console_only()) as run:
+        for line in range(300):
+            print(f"line {line}")
+            context._tick()  # what the writer's thread does each second, here after every line
+    elapsed = time.monotonic() - started
+    # Before: one whole-file upload per tick with new output (300 here, quadratic in bytes).
+    assert 1 <= len(uploads) <= elapsed + 2  # at most one a second, and one at the end
+    folder = autotrack.Client(thread_server.url).download_artifacts(run.info.run_id, "context")
+    with open(f"{folder}/console.log") as file:
+        assert file.read() == "".join(f"line {line}\n" for line in range(300))
+
+
+def test_a_large_remote_console_log_waits_longer_between_uploads(monkeypatch):
+    from autotrack import context
+
+    written = []
+
+    class Repository:
+        def write_bytes(self, path, data):
+            written.append(len(data))
+
+    clock = [1000.0]
+    monkeypatch.setattr(context.time, "monotonic", lambda: clock[0])
+    capture = context._RunCapture("r" * 32, Repository(), None)
+    capture.console_bytes.extend(b"x" * (10 * context.CONSOLE_UPLOAD_RATE))
+    context._upload_console(capture, force=False)
+    assert written == [10 * context.CONSOLE_UPLOAD_RATE]
+    capture.console_bytes.extend(b"more\n")
+    clock[0] += 5.0
+    context._upload_console(capture, force=False)
+    assert len(written) == 1  # 640 KB: the next upload waits 10 s, not 1
+    clock[0] += 5.5
+    context._upload_console(capture, force=False)
+    assert written[-1] == 10 * context.CONSOLE_UPLOAD_RATE + 5
+    context._upload_console(capture, force=True)
+    assert len(written) == 2  # nothing new: nothing sent, even when forced
+
+
+def test_flush_of_one_run_flushes_only_that_runs_capture(tmp_path, monkeypatch):
+    from autotrack import context
+
+    flushed = []
+    original = context._flush_capture
+    monkeypatch.setattr(context, "_flush_capture",
+                        lambda capture, force=False: (flushed.append((capture.run_id, force)), original(capture, force)))
+    autotrack.set_tracking_uri(str(tmp_path / "store"))
+    with autotrack.start_run(capture=_console_only()) as outer:
+        with autotrack.start_run(nested=True, capture=_console_only()) as inner:
+            print("both runs see this")
+            assert context.flush(inner.info.run_id) is True
+            assert [run_id for run_id, force in flushed if force] == [inner.info.run_id]
+
+
+def test_flush_with_a_timeout_does_not_wait_for_a_server_that_is_down(thread_server, monkeypatch):
+    from autotrack import context
+    from autotrack.context import console
+
+    monkeypatch.setenv("AUTOTRACK_HTTP_RETRY_SECONDS", "3")
+    monkeypatch.setattr(context, "_warned", True)  # the background attempt's one warning is expected here
+    client = autotrack.Client(thread_server.url)
+    run = client.create_run("0")
+    context.start(client, run, _console_only())
+    try:
+        print("to upload")
+        thread_server.server.should_exit = True  # the server goes away; the client's pool stays as it was
+        thread_server.thread.join(timeout=10)
+        thread_server.socket.close()
+        assert context.flush(run.info.run_id, timeout=0.2) is False  # still retrying: left to the background
+    finally:
+        client._writer._live.clear()
+        capture = context._active.pop(run.info.run_id)
+        console.remove(capture.sink)
+        console.uninstall_if_idle(0)
