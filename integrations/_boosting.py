@@ -9,7 +9,7 @@ from typing import Any, Mapping
 
 from autotrack.entities import Metric, Param
 
-__all__ = ["log_eval_history", "log_feature_importance", "log_params"]
+__all__ = ["LiveMetrics", "log_eval_history", "log_feature_importance", "log_params"]
 
 
 def _client():
@@ -39,17 +39,52 @@ def call_params(function: Any, args: tuple, kwargs: Mapping[str, Any], unlogged:
             and (name in given or parameter.default is not inspect.Parameter.empty)}
 
 
-def log_eval_history(run_id: str, history: Mapping[str, Mapping[str, list]], separator: str = "-") -> None:
-    """Every eval set's metrics at every iteration, as `<eval><sep><metric>` histories, in one write."""
+def log_eval_history(run_id: str, history: Mapping[str, Mapping[str, list]], separator: str = "-",
+                     logged: Mapping[str, int] | None = None) -> None:
+    """Every eval set's metrics at every iteration, as `<eval><sep><metric>` histories, in one write;
+    `logged` (from `LiveMetrics`) counts the leading values per key already written during training."""
     now = int(time.time() * 1000)
+    logged = logged or {}
     metrics = [
-        Metric(f"{data_name}{separator}{metric_name}", float(value[0] if isinstance(value, tuple) else value), now, step)
+        Metric(key, float(value[0] if isinstance(value, tuple) else value), now, step)
         for data_name, by_metric in history.items()
         for metric_name, values in by_metric.items()
-        for step, value in enumerate(values)
+        for key in (f"{data_name}{separator}{metric_name}",)
+        for step, value in enumerate(values) if step >= logged.get(key, 0)
     ]
     if metrics:
         _client().log_batch(run_id, metrics=metrics)
+
+
+class LiveMetrics:
+    """Each iteration's eval metrics written into the run's buffered metric writer as training computes
+    them, so charts grow during `train` instead of all at once when it returns.
+
+    `log` appends to the writer's buffer (microseconds: a boosting iteration takes milliseconds); the
+    writer's thread flushes it at least every second. A failure warns once and stops live logging;
+    what it did not write is written after training from the library's own history (see `logged`).
+    """
+
+    def __init__(self, call) -> None:
+        self.call = call
+        self.logged: dict[str, int] = {}  # key -> values written (the next step)
+        self._log_metric = _client().log_metric
+        self._failed = False
+
+    def log(self, results) -> None:
+        """`results`: (key, step, value) of one iteration."""
+        if self._failed:
+            return
+        try:
+            now = int(time.time() * 1000)
+            for key, step, value in results:
+                self._log_metric(self.call.run_id, key, float(value), now, step)
+                self.logged[key] = step + 1
+        except Exception as error:  # training must go on; the rest is logged after it
+            self._failed = True
+            from autotrack import autologging
+
+            autologging.warn(self.call.settings, self.call.integration, error)
 
 
 def log_feature_importance(run_id: str, kind: str, importance: Mapping[str, float]) -> None:

@@ -72,36 +72,62 @@ def patch(settings: AutologSettings) -> None:
     import lightgbm
 
     autologging.patch_training("lightgbm", lightgbm, "train", settings, _before_train, _after_train)
-    autologging.patch_training("lightgbm", lightgbm, "cv", settings, _before_train, _after_cv)
+    autologging.patch_training("lightgbm", lightgbm, "cv", settings, _before_cv, _after_cv)
     autologging.patch_subclasses("lightgbm", lightgbm.LGBMModel, ("fit",), settings, _before_fit, _after_fit,
                                  module_prefix="lightgbm")
 
 
-def _record(call: Call) -> None:
-    """Add LightGBM's own `record_evaluation` callback to the user's callbacks (a copy of the list)."""
+def _record(call: Call, live: bool = True) -> None:
+    """Add LightGBM's own `record_evaluation` callback to the user's callbacks (a copy of the list), and
+    one writing each iteration's results into the run during training (not for `cv`, logged after)."""
     import lightgbm
 
     history: dict = {}
-    call.kwargs["callbacks"] = [*(call.kwargs.get("callbacks") or []), lightgbm.record_evaluation(history)]
+    ours = [lightgbm.record_evaluation(history)]
+    if live:
+        ours.append(_live_callback(call))
+    call.kwargs["callbacks"] = [*(call.kwargs.get("callbacks") or []), *ours]
     call.state["history"] = history
+
+
+def _live_callback(call: Call) -> Any:
+    live = call.state["live"] = _boosting.LiveMetrics(call)
+
+    def write_live_metrics(env: Any) -> None:
+        live.log((f"{data}-{metric}", env.iteration - env.begin_iteration, value)
+                 for data, metric, value, *_ in env.evaluation_result_list or ())
+
+    # LightGBM runs callbacks by `order`: after record_evaluation (20), before early stopping (30), which
+    # ends training by raising and would skip the last iteration's values.
+    write_live_metrics.order = 25
+    return write_live_metrics
+
+
+def _logged(call: Call) -> dict[str, int]:
+    live = call.state.get("live")
+    return live.logged if live is not None else {}
 
 
 UNLOGGED_TRAIN_ARGUMENTS = ("params", "train_set", "valid_sets", "valid_names", "fobj", "feval", "init_model",
                             "learning_rates", "callbacks")  # MLflow's list: data, objects and callbacks
 
 
-def _before_train(call: Call) -> None:
+def _before_train(call: Call, live: bool = True) -> None:
     import lightgbm
 
     params = dict(call.args[0] if call.args else call.kwargs.get("params") or {})
     params.update(_boosting.call_params(lightgbm.train, call.args, call.kwargs, UNLOGGED_TRAIN_ARGUMENTS))
     _boosting.log_params(call.run_id, params)
     if len(call.args) <= 9:  # callbacks not given positionally
-        _record(call)
+        _record(call, live)
+
+
+def _before_cv(call: Call) -> None:
+    _before_train(call, live=False)
 
 
 def _after_train(call: Call, booster: Any) -> None:
-    _boosting.log_eval_history(call.run_id, call.state.get("history", {}))
+    _boosting.log_eval_history(call.run_id, call.state.get("history", {}), logged=_logged(call))
     _log_booster_results(call, booster, booster)
 
 
@@ -123,7 +149,7 @@ def _before_fit(call: Call) -> None:
 
 
 def _after_fit(call: Call, model: Any) -> None:
-    _boosting.log_eval_history(call.run_id, call.state.get("history", {}))
+    _boosting.log_eval_history(call.run_id, call.state.get("history", {}), logged=_logged(call))
     _log_booster_results(call, model.booster_, model)
 
 

@@ -10,6 +10,7 @@ format, never pickle.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -98,11 +99,49 @@ def _before_train(call: Call) -> None:
     if call.kwargs.get("evals_result") is None:
         call.kwargs["evals_result"] = {}  # filled by xgboost.train; read back after
     call.state["history"] = call.kwargs["evals_result"]
+    if len(call.args) <= 3:  # callbacks not given positionally (a deprecated form)
+        live = _live_callback(call)
+        call.kwargs["callbacks"] = [live, *(call.kwargs.get("callbacks") or [])]
 
 
 def _after_train(call: Call, booster: Any) -> None:
-    _boosting.log_eval_history(call.run_id, call.state["history"])
+    _boosting.log_eval_history(call.run_id, call.state["history"], logged=_logged(call))
     _log_booster_results(call, booster, booster)
+
+
+@functools.cache
+def _live_class() -> type:
+    """XGBoost's callback type, made on first use (xgboost is imported only when autologged)."""
+    from xgboost.callback import TrainingCallback
+
+    class LiveMetrics(TrainingCallback):
+        """Hands each iteration's eval results to `_boosting.LiveMetrics`; never stops training."""
+
+        def __init__(self, live: _boosting.LiveMetrics):
+            super().__init__()
+            self.live = live
+
+        def after_iteration(self, model: Any, epoch: int, evals_log: dict) -> bool:
+            if autologging.in_training():  # a callback left on an estimator by a failed fit stays inert
+                self.live.log((f"{data}-{metric}", len(values) - 1,
+                               values[-1][0] if isinstance(values[-1], tuple) else values[-1])
+                              for data, by_metric in evals_log.items() for metric, values in by_metric.items() if values)
+            return False
+
+    return LiveMetrics
+
+
+def _live_callback(call: Call) -> Any:
+    """A callback writing metrics during training; first in the list, so a callback that stops
+    training (early stopping, the user's) cannot skip the last iteration's values."""
+    callback = _live_class()(_boosting.LiveMetrics(call))
+    call.state["live"] = callback.live
+    return callback
+
+
+def _logged(call: Call) -> dict[str, int]:
+    live = call.state.get("live")
+    return live.logged if live is not None else {}
 
 
 def _before_fit(call: Call) -> None:
@@ -110,11 +149,29 @@ def _before_fit(call: Call) -> None:
     params["n_estimators"] = call.target.n_estimators
     params["early_stopping_rounds"] = call.target.early_stopping_rounds
     _boosting.log_params(call.run_id, params)
+    _add_live_callback(call)
+
+
+def _add_live_callback(call: Call) -> None:
+    """The scikit-learn API takes callbacks from the estimator (`callbacks=`), so ours is set there for
+    the fit and taken off after it. Random forests refuse callbacks; dask/spark estimators train on
+    workers: both keep logging the history after training."""
+    import xgboost
+
+    target = call.target
+    if type(target).__module__ != "xgboost.sklearn" or isinstance(target, (xgboost.XGBRFClassifier, xgboost.XGBRFRegressor)):
+        return
+    original = target.callbacks
+    users = [c for c in (original or []) if not isinstance(c, _live_class())]  # one left by a failed fit
+    call.state["callbacks"] = users if users or original == [] else None
+    target.callbacks = [_live_callback(call), *users]
 
 
 def _after_fit(call: Call, model: Any) -> None:
+    if "callbacks" in call.state:
+        call.target.callbacks = call.state["callbacks"]
     # evals_result() raises without an eval_set, which used to skip the importance and the model too
-    _boosting.log_eval_history(call.run_id, getattr(model, "evals_result_", None) or {})
+    _boosting.log_eval_history(call.run_id, getattr(model, "evals_result_", None) or {}, logged=_logged(call))
     _log_booster_results(call, model.get_booster(), model)
 
 
