@@ -26,11 +26,12 @@ def _register_from_artifacts(page, name: str, alias: str | None) -> None:
         dialog.get_by_text(f"@{alias}", exact=True).wait_for()
 
 
-def test_register_model_from_artifacts_set_alias_and_load_it(ui_server, sweep_store, new_page):
+def test_register_model_from_artifacts_set_alias_and_load_it(ui_server, sweep_store, new_page, tmp_path):
     run_id = sweep_store["model_run"]
     page = new_page(f"{ui_server.url}/#/runs/{run_id}")
     _register_from_artifacts(page, NAME, "champion")
     dialog = page.get_by_role("dialog", name="Register model")
+    page.screenshot(path=str(tmp_path / "register-dialog.png"))
     assert "Registered forest-classifier version 1." in dialog.locator(".register-done").inner_text()
     assert dialog.locator(".copy-command code").inner_text() == f"autotrack models serve -m models:/{NAME}@champion"
 

@@ -27,6 +27,7 @@ def _logged_run(server_url: str) -> tuple[str, str]:
         image = np.zeros((16, 24, 3), dtype=np.uint8)
         image[:, :12] = (255, 0, 0)
         autotrack.log_image(image, "plots/half-red.png")
+        autotrack.log_text("<h1 id='t'>Report</h1><script>parent.document.title = 'hacked'</script>", "report.html")
         with autotrack.start_run(run_name="fold-1", nested=True) as child:
             autotrack.log_metric("accuracy", 0.91)
     return run.info.run_id, child.info.run_id
@@ -95,6 +96,10 @@ def test_artifacts_browser_previews_json_yaml_csv_and_images(ui_server, new_page
     page.reload()  # the selection is in the URL: the same file shows again
     page.locator("img.image-preview").wait_for()
 
+    tree.get_by_role("button", name="report.html").click()
+    assert page.frame_locator("iframe.html-preview").locator("#t").inner_text() == "Report"
+    assert page.title() == "autotrack"  # the page's script never ran
+
 
 def test_mlmodel_signature_shows_as_a_table(ui_server, sweep_store, new_page):
     run_id = sweep_store["model_run"]
@@ -146,3 +151,19 @@ def test_deleted_run_says_so_and_can_be_restored(ui_server, new_page):
     banner.get_by_role("button", name="Restore it").click()
     banner.wait_for(state="detached")
     assert autotrack.Client(tracking_uri=ui_server.url).get_run(run_id).info.lifecycle_stage == "active"
+
+
+def test_running_run_updates_without_a_reload(ui_server, new_page):
+    client = autotrack.Client(tracking_uri=ui_server.url)
+    run_id = client.create_run(client.create_experiment("ui-live"), run_name="live").info.run_id
+    for step in range(3):
+        client.log_metric(run_id, "loss", 1.0 / (step + 1), step=step, synchronous=True)
+    page = new_page(f"{ui_server.url}/#/runs/{run_id}")
+    steps = page.locator('tr[data-metric="loss"] td').nth(2)
+    page.wait_for_function("cell => cell.textContent === '3'", arg=steps.element_handle())
+    assert page.locator(".run-header .badge").inner_text() == "RUNNING"
+    for step in range(3, 8):
+        client.log_metric(run_id, "loss", 1.0 / (step + 1), step=step, synchronous=True)
+    page.wait_for_function("cell => cell.textContent === '8'", arg=steps.element_handle())
+    client.set_terminated(run_id)
+    page.locator(".run-header .badge", has_text="FINISHED").wait_for()

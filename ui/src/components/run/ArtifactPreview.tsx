@@ -1,4 +1,4 @@
-// One artifact file previewed by its kind: image, JSON, YAML/text, CSV as a table, MLmodel as a signature.
+// One artifact file previewed by its kind: image, HTML (sandboxed), JSON, YAML/text, CSV as a table, MLmodel as a signature.
 import { artifactUrl } from "../../api";
 import { useApi } from "../../hooks";
 import { Await } from "../common";
@@ -46,6 +46,11 @@ function TextPreview({ artifactUri, file }: { artifactUri: string; file: FileInf
           const shown = pretty(content);
           return <>{shown.invalid && <div className="muted">Not valid JSON ({shown.invalid}); shown as text.</div>}
             <pre className="file-text json-preview">{shown.text}</pre></>;
+        }
+        // Scripts stay off (an empty sandbox): a logged page is shown, never run with the UI's rights.
+        if (kind === "html") {
+          const page = content.replace(/<script\b[\s\S]*?<\/script\s*>/gi, "");  // would only log "blocked" errors
+          return <iframe className="html-preview" sandbox="" srcDoc={page} title={file.path} />;
         }
         return <pre className={`file-text ${kind}-preview`}>{content || "(empty file)"}</pre>;
       }}

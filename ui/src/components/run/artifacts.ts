@@ -27,15 +27,16 @@ export async function fetchText(artifactUri: string, path: string): Promise<stri
   return text;
 }
 
-export type PreviewKind = "image" | "json" | "yaml" | "csv" | "tsv" | "mlmodel" | "text" | "binary";
+export type PreviewKind = "image" | "html" | "json" | "yaml" | "csv" | "tsv" | "mlmodel" | "text" | "binary";
 
 const IMAGE = /\.(png|jpe?g|gif|svg|webp|bmp|ico)$/i;
-const TEXT = /\.(txt|log|md|rst|py|ipynb|sh|toml|ini|cfg|conf|html?|xml|js|ts|sql|r|requirements|lock|env|diff|patch)$/i;
+const TEXT = /\.(txt|log|md|rst|py|ipynb|sh|toml|ini|cfg|conf|xml|js|ts|sql|r|requirements|lock|env|diff|patch)$/i;
 
 export function previewKind(path: string): PreviewKind {
   const name = path.split("/").pop() ?? path;
   if (name === "MLmodel") return "mlmodel";
   if (IMAGE.test(name)) return "image";
+  if (/\.html?$/i.test(name)) return "html";
   if (/\.json$/i.test(name)) return "json";
   if (/\.ya?ml$/i.test(name)) return "yaml";
   if (/\.csv$/i.test(name)) return "csv";
