@@ -190,3 +190,10 @@ def test_a_run_started_in_the_background_appears_without_a_reload(ui_server, new
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_unknown_experiment_says_so_in_the_dark_theme(ui_server, new_page):
+    page = new_page(f"{ui_server.url}/#/experiments/9999", color_scheme="dark")
+    page.get_by_role("alert").filter(has_text="No active experiment with id 9999").wait_for()
+    assert page.locator(".runs-table").count() == 0 and page.get_by_text("No runs yet").count() == 0
+    assert page.locator("html").get_attribute("data-theme") == "dark"

@@ -90,7 +90,7 @@ export function RunsPage({ experimentIds }: { experimentIds: string[] }) {
         {picked.length > 0 && <button onClick={() => setQuery({ sel: null }, { replace: true })}>Clear selection</button>}
       </div>
       {otherError !== undefined && <ErrorBox error={otherError} title="The runs could not be read" />}
-      {rows.top === undefined || !columnsReady ? (
+      {unknown.length === experimentIds.length ? null : rows.top === undefined || !columnsReady ? (
         rows.error === undefined && <Loading what="Loading runs" />
       ) : rows.top.length === 0 ? (
         filter ? (
