@@ -14,7 +14,7 @@ import tempfile
 import time
 from typing import Any, Iterable, Sequence
 
-from autotrack import system_tags, validation
+from autotrack import deferred, system_tags, validation
 from autotrack.artifacts import LocalArtifactRepository, repository_for
 from autotrack.entities import (
     Experiment,
@@ -289,9 +289,11 @@ class Client(RegistryClient, InputsClient, LoggedModelClient):
         self._repository(run_id).log_artifacts(os.fspath(local_dir), artifact_path)
 
     def list_artifacts(self, run_id: str, path: str | None = None) -> list[FileInfo]:
+        deferred.flush()  # read-your-writes for the artifacts autologging deferred, as for metrics
         return self._repository(run_id).list_artifacts(path)
 
     def download_artifacts(self, run_id: str, path: str = "", dst_path: str | None = None) -> str:
+        deferred.flush()
         return self._repository(run_id).download_artifacts(path, dst_path or tempfile.mkdtemp(prefix="autotrack-"))
 
     def log_text(self, run_id: str, text: str, artifact_file: str) -> None:

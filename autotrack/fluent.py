@@ -321,6 +321,10 @@ def delete_tag(key: str) -> None:
 
 
 def flush() -> None:
+    """Write buffered metrics and the artifacts autologging deferred (`autotrack.deferred`)."""
+    from autotrack import deferred
+
+    deferred.flush()
     _get_client().flush()
 
 

@@ -92,13 +92,19 @@ def log_feature_importance(run_id: str, kind: str, importance: Mapping[str, floa
     client = _client()
     ordered = dict(sorted(((str(k), float(v)) for k, v in importance.items()), key=lambda kv: -kv[1]))
     client.log_text(run_id, json.dumps(ordered, indent=2), f"feature_importance_{kind}.json")
-    if "matplotlib" in sys.modules and ordered:
-        import matplotlib.figure
+    if "matplotlib" in sys.modules and ordered:  # drawn off the training call's path (autotrack.deferred)
+        from autotrack import deferred
 
-        figure = matplotlib.figure.Figure(figsize=(6, 0.25 * min(len(ordered), 40) + 1))
-        axis = figure.subplots()
-        names = list(ordered)[:40][::-1]
-        axis.barh(names, [ordered[n] for n in names])
-        axis.set_title(f"Feature importance ({kind})")
-        figure.tight_layout()
-        client.log_figure(run_id, figure, f"feature_importance_{kind}.png")
+        deferred.defer(lambda: _importance_png(client, run_id, kind, ordered), f"feature_importance_{kind}.png")
+
+
+def _importance_png(client: Any, run_id: str, kind: str, ordered: Mapping[str, float]) -> None:
+    import matplotlib.figure
+
+    figure = matplotlib.figure.Figure(figsize=(6, 0.25 * min(len(ordered), 40) + 1))
+    axis = figure.subplots()
+    names = list(ordered)[:40][::-1]
+    axis.barh(names, [ordered[n] for n in names])
+    axis.set_title(f"Feature importance ({kind})")
+    figure.tight_layout()
+    client.log_figure(run_id, figure, f"feature_importance_{kind}.png")

@@ -18,7 +18,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from autotrack import autologging
+from autotrack import autologging, deferred
 from autotrack.autologging import AutologSettings, Call
 from autotrack.exceptions import AutotrackWarning, InvalidInput
 from autotrack.integrations import _skops, _sklearn_metrics
@@ -199,9 +199,12 @@ def _after(call: Call, result: Any) -> None:
     predictions = None
     if y is not None and hasattr(estimator, "predict"):
         predictions = estimator.predict(X)
-        for key, value in training_metrics(estimator, X, y, predictions).items():
+        proba = _probabilities(estimator, X)
+        for key, value in training_metrics(estimator, X, y, predictions, proba).items():
             client.log_metric(call.run_id, key, value)
         _log_training_confusion_matrix(call.run_id, estimator, y, predictions)
+        _log_training_curves(call.run_id, estimator, y, predictions, proba)
+    _log_estimator_html(call.run_id, estimator)
     if hasattr(estimator, "cv_results_"):
         _log_search(call, estimator)
     if call.settings.log_models and X is not None:
@@ -226,26 +229,83 @@ def _log_training_confusion_matrix(run_id: str, estimator: Any, y: Any, predicti
     data = evaluation_plots.confusion_matrix_data(y, predictions)
     client = fluent._get_client()
     client.log_dict(run_id, data, "training_confusion_matrix.json")
-    if "matplotlib" in sys.modules:
-        client.log_figure(run_id, evaluation_plots.figure("training_confusion_matrix", data),
-                          "training_confusion_matrix.png")
+    if "matplotlib" in sys.modules:  # drawn off the fit's path (~20-50 ms)
+        deferred.defer(lambda: client.log_figure(run_id, evaluation_plots.figure("training_confusion_matrix", data),
+                                                 "training_confusion_matrix.png"), "training_confusion_matrix.png")
+
+
+_HTML_PAGE = '<!DOCTYPE html>\n<html lang="en">\n  <head>\n    <meta charset="UTF-8"/>\n  </head>\n  <body>\n{}\n  </body>\n</html>\n'
+
+
+def _log_estimator_html(run_id: str, estimator: Any) -> None:
+    """`estimator.html`, scikit-learn's own rendering of the estimator (MLflow's artifact). Rendering takes
+    2-12 ms, as much as the rest of autolog's work on a fit, so it happens off the fit's path; a shallow copy
+    keeps the params as they were fitted if the caller changes them next (nested estimators are shared)."""
+    import copy
+
+    from autotrack import fluent
+
+    snapshot, client = copy.copy(estimator), fluent._get_client()
+
+    def write() -> None:
+        from sklearn.utils import estimator_html_repr
+
+        client.log_text(run_id, _HTML_PAGE.format(estimator_html_repr(snapshot)), "estimator.html")
+
+    deferred.defer(write, "estimator.html")
 
 
 def _head(X: Any, rows: int = 5) -> Any:
     return X.iloc[:rows] if hasattr(X, "iloc") else X[:rows]
 
 
-def training_metrics(estimator: Any, X: Any, y: Any, predictions: Any) -> dict[str, float]:
+def _probabilities(estimator: Any, X: Any) -> Any:
+    """A classifier's class probabilities on the training data (computed once: metrics and curves share them)."""
+    from sklearn.base import is_classifier
+
+    if not is_classifier(estimator) or not hasattr(estimator, "predict_proba"):
+        return None
+    import sklearn
+
+    with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
+        return estimator.predict_proba(X)
+
+
+def _log_training_curves(run_id: str, estimator: Any, y: Any, predictions: Any, proba: Any) -> None:
+    """A binary classifier's training ROC and precision-recall curves (MLflow's `training_roc_curve.png`,
+    `training_precision_recall_curve.png`), as JSON for the UI and as PNG when the program uses matplotlib;
+    computed and written off the fit's path from copies of the labels and scores."""
+    import numpy as np
+
+    if proba is None or getattr(proba, "ndim", 0) != 2 or proba.shape[1] != 2 or getattr(predictions, "ndim", 1) != 1:
+        return
+    from autotrack import evaluation_plots, fluent
+
+    client, labels, scores = fluent._get_client(), np.array(y, copy=True), np.array(proba, copy=True)
+    guesses, positive = np.array(predictions, copy=True), estimator.classes_[1]
+
+    def write() -> None:
+        plots = evaluation_plots.plot_data("classifier", labels, guesses, scores, positive)
+        for source, name in (("roc_curve_plot", "training_roc_curve"),
+                             ("precision_recall_curve_plot", "training_precision_recall_curve")):
+            client.log_dict(run_id, plots[source], f"{name}.json")
+            if "matplotlib" in sys.modules:
+                client.log_figure(run_id, evaluation_plots.figure(name, plots[source]), f"{name}.png")
+
+    deferred.defer(write, "training ROC and precision-recall curves")
+
+
+def training_metrics(estimator: Any, X: Any, y: Any, predictions: Any, proba: Any = None) -> dict[str, float]:
     """MLflow's training metric names for classifiers and regressors."""
     import sklearn
 
     # Our own calls: their inputs come from the fit that just succeeded, so sklearn's
     # parameter validation (a third of the cost) can be skipped.
     with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
-        return _training_metrics(estimator, X, y, predictions)
+        return _training_metrics(estimator, X, y, predictions, proba)
 
 
-def _training_metrics(estimator: Any, X: Any, y: Any, predictions: Any) -> dict[str, float]:
+def _training_metrics(estimator: Any, X: Any, y: Any, predictions: Any, proba: Any = None) -> dict[str, float]:
     import numpy as np
     from sklearn import metrics
     from sklearn.base import is_classifier, is_regressor
@@ -257,7 +317,7 @@ def _training_metrics(estimator: Any, X: Any, y: Any, predictions: Any) -> dict[
                                                                           zero_division=0)
         out.update(training_precision_score=precision, training_recall_score=recall, training_f1_score=f1)
         if hasattr(estimator, "predict_proba"):
-            proba = estimator.predict_proba(X)
+            proba = estimator.predict_proba(X) if proba is None else proba
             classes = estimator.classes_
             out["training_log_loss"] = metrics.log_loss(y, proba, labels=classes)
             if len(classes) == 2:

@@ -31,6 +31,8 @@ def _clean_fluent_state(tmp_path, monkeypatch):
         autotrack.end_run()
     if "autotrack.context" in sys.modules:  # context files a test left pending (e.g. for a server it stopped)
         sys.modules["autotrack.context"]._forget_after_fork()  # are not the next test's to upload
+    if "autotrack.deferred" in sys.modules:  # nor are artifacts autologging deferred (autotrack.deferred)
+        sys.modules["autotrack.deferred"].forget()
     tracking_uri._current_uri = None
     fluent._experiment_id = None
     fluent._last_run_id = None

@@ -55,7 +55,8 @@ def test_regressor_metrics(classification):
     assert metrics["training_r2_score"] == pytest.approx(model.score(X, y))
     assert metrics["training_root_mean_squared_error"] == pytest.approx(np.sqrt(metrics["training_mean_squared_error"]))
     run_id = autotrack.last_active_run().info.run_id
-    assert [f.path for f in autotrack.Client().list_artifacts(run_id) if f.path != "context"] == []  # no model
+    artifacts = [f.path for f in autotrack.Client().list_artifacts(run_id) if f.path != "context"]
+    assert artifacts == ["estimator.html"]  # no model
 
 
 def test_results_and_exceptions_are_unchanged(classification):
@@ -336,4 +337,26 @@ def test_a_classifier_logs_its_training_confusion_matrix(classification):
     client = autotrack.Client()
     data = json.load(open(client.download_artifacts(run_id, "training_confusion_matrix.json")))
     assert data["matrix"] == confusion_matrix(y, model.predict(X)).tolist() and data["labels"] == ["0", "1"]
+    autotrack.flush()  # the PNG is drawn off the fit's path (autotrack.deferred)
     assert "training_confusion_matrix.png" in {f.path for f in client.list_artifacts(run_id)}
+
+
+def test_a_fit_logs_its_estimator_html_as_fitted(classification):
+    """MLflow's `estimator.html` (scikit-learn's own rendering), rendered off the fit's path from a snapshot:
+    params changed after the fit do not show."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = classification
+    autotrack.autolog(log_models=False)
+    model = LogisticRegression(C=0.25, max_iter=300).fit(X, y)
+    model.set_params(C=7.5)
+    make_pipeline(StandardScaler(), LogisticRegression(max_iter=300)).fit(X, y)
+    pipeline_run = autotrack.last_active_run().info.run_id
+    autotrack.flush()
+    client = autotrack.Client()
+    runs = client.search_runs([autotrack.last_active_run().info.experiment_id], order_by=["attributes.start_time"])
+    html = open(client.download_artifacts(runs[0].info.run_id, "estimator.html")).read()
+    assert html.startswith("<!DOCTYPE html>") and "LogisticRegression" in html and "0.25" in html and "7.5" not in html
+    pipeline = open(client.download_artifacts(pipeline_run, "estimator.html")).read()
+    assert "StandardScaler" in pipeline and "Pipeline" in pipeline
