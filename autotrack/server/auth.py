@@ -93,9 +93,14 @@ class Authenticator:
         if scheme.lower() != "basic" or not value:
             return None
         try:
-            username, separator, password = base64.b64decode(value, validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError, ValueError):
+            pair = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
             return None
+        try:
+            text = pair.decode()
+        except UnicodeDecodeError:  # `requests` (MLflow's client) encodes basic auth as Latin-1
+            text = pair.decode("latin-1")
+        username, separator, password = text.partition(":")
         if not separator:
             return None
         key = hmac.new(self._key, header.encode(), hashlib.sha256).digest()

@@ -61,9 +61,13 @@ def required_level(template: str, method: str) -> int | None:
 
 
 def _values(value: Any) -> list[str]:
+    """Every string a route could make of a field: its items (a dict's keys, as iterating it gives) and
+    the whole value as text."""
     if value is None or value == "":
         return []
-    return [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+    if isinstance(value, (list, tuple, set, dict)):
+        return [str(v) for v in value] + ([str(value)] if isinstance(value, dict) else [])
+    return [str(value)]
 
 
 def _ids(value: Any) -> set[str]:

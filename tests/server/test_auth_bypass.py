@@ -243,3 +243,20 @@ def test_ui_routes_check_comma_separated_ids_and_filter_listings(world):
     assert listed.status_code == 200 and not _leaks(listed.content)
     assert [e["experiment_id"] for e in listed.json()["experiments"]] == [world["bob_exp"]]
     assert bob.client.get(ui + "/runs/table", params={"experiment_ids": world["bob_exp"]}).status_code == 200
+
+
+def test_ids_hidden_in_other_json_shapes(world, tmp_path):
+    """A dict's keys are what a route iterating it would read: each is checked."""
+    server = start_auth_server(tmp_path, "READ")
+    try:
+        alice, bob = As(server.url, ALICE), As(server.url, BOB)
+        experiment = alice.create_experiment("alice-hidden-experiment")
+        run = alice.create_run(experiment)
+        assert alice.post("/experiments/permissions/create", {"experiment_id": experiment, "username": "bob",
+                                                              "permission": "NO_PERMISSIONS"}).status_code == 200
+        for shape in ({experiment: 1}, [experiment], experiment, f" {experiment} ,0", [[experiment]]):
+            answer = bob.post("/runs/search", {"experiment_ids": shape})
+            assert answer.status_code in (400, 403) or run not in answer.text, (shape, answer.text)
+        assert bob.get("/runs/get", run_id=run).status_code == 403
+    finally:
+        assert server.stop()
