@@ -60,6 +60,8 @@ export function ParallelCoordinates({ summary, onSelect, resetKey }: ParallelCoo
 
   const latest = useRef({ plotted, onSelect });
   latest.current = { plotted, onSelect };
+  // The trials inside every brushed range, as ECharts marks them (`active`); neither active nor inactive
+  // ones means nothing is brushed.
   const on = useMemo(() => ({
     axisareaselected: () => {
       const series = (chart as any)?.getModel().getSeriesByIndex(0);
@@ -70,6 +72,9 @@ export function ParallelCoordinates({ summary, onSelect, resetKey }: ParallelCoo
       select(active.length === 0 && inactive.length === 0 ? null : new Set(active.map((i) => rows[i].run_id)));
     },
   }), [chart]);
+  // A live sweep's new trials: the chart has them now (the chart's own effect ran first), so the
+  // selection is read again and a new trial inside the brushed ranges joins the table.
+  useEffect(() => { on.axisareaselected(); }, [on, option]);
 
   useEffect(() => {
     if (!chart || resetKey === 0) return;
