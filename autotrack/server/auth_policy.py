@@ -195,6 +195,8 @@ class Policy:
 
     def _create(self, user: User, template: str, fields: dict) -> Decision:
         kind = CREATES[template]
+        if fields.get("artifact_location") and not user.is_admin:
+            return Decision(False)  # a folder of the shared artifact root is the admin's to hand out
         if template.startswith("/api/autotrack/"):  # get-or-create: an existing one is a read
             existing = self._existing(kind, str(fields.get("name") or ""))
             if existing is not None:

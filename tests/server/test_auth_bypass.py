@@ -260,3 +260,12 @@ def test_ids_hidden_in_other_json_shapes(world, tmp_path):
         assert bob.get("/runs/get", run_id=run).status_code == 403
     finally:
         assert server.stop()
+
+
+def test_a_user_cannot_place_an_experiment_inside_anothers_artifacts(world):
+    bob = As(world["url"], BOB)
+    for location in (f"mlflow-artifacts:/{world['alice_exp']}", f"mlflow-artifacts:/{world['alice_exp']}/"
+                     f"{world['alice_run']}/artifacts"):
+        answer = bob.post("/experiments/create", {"name": "bob-squatter", "artifact_location": location})
+        assert answer.status_code == 403
+    assert bob.post("/experiments/create", {"name": "bob-squatter"}).status_code == 200
