@@ -9,6 +9,7 @@ import {
   deleteModelTag, getModel, listVersions, setModelTag, updateModelDescription, type ModelVersion,
 } from "../components/models/registry";
 import { TagsEditor } from "../components/models/TagsEditor";
+import { runRoute } from "../components/run/runData";
 import { VersionDetail } from "../components/models/VersionDetail";
 import { formatTime, shortId } from "../format";
 import { useApi } from "../hooks";
@@ -25,7 +26,7 @@ function VersionsTable({ versions, selected }: { versions: ModelVersion[]; selec
             <td className="num"><a href="#" onClick={(event) => { event.preventDefault(); setQuery({ version: v.version }); }}
               aria-label={`Show version ${v.version}`}>{v.version}</a></td>
             <td>{formatTime(v.creation_timestamp)}</td>
-            <td>{v.run_id ? <Link href={`/runs/${v.run_id}`}>{shortId(v.run_id)}</Link> : "—"}</td>
+            <td>{v.run_id ? <Link href={runRoute(v.run_id)}>{shortId(v.run_id)}</Link> : "—"}</td>
             <td>{v.current_stage && v.current_stage !== "None" ? v.current_stage : ""}</td>
             <td>{(v.aliases ?? []).map((a) => <span key={a} className="alias-chip">@{a}</span>)}</td>
             <td className="muted">{(v.description ?? "").slice(0, 100)}</td>

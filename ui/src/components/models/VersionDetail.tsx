@@ -3,6 +3,7 @@ import { Link } from "wouter";
 import { mlflow, type Run } from "../../api";
 import { formatTime, shortId } from "../../format";
 import { useApi } from "../../hooks";
+import { runRoute } from "../run/runData";
 import { CopyCommand } from "./CopyCommand";
 import { EditableText } from "./EditableText";
 import { serveCommand, updateVersionDescription, type ModelVersion } from "./registry";
@@ -11,7 +12,7 @@ import "./models.css";
 function SourceRun({ runId }: { runId: string }) {
   const run = useApi(() => mlflow.get<{ run: Run }>("runs/get", { run_id: runId }).then((found) => found.run), [runId]);
   const name = run.data?.info.run_name;
-  return <Link href={`/runs/${runId}`} className="source-run">{name ? `${name} (${shortId(runId)})` : runId}</Link>;
+  return <Link href={runRoute(runId)} className="source-run">{name ? `${name} (${shortId(runId)})` : runId}</Link>;
 }
 
 export function VersionDetail({ version, onChanged }: { version: ModelVersion; onChanged: () => void }) {

@@ -69,7 +69,7 @@ export function RegisterModelDialog({ runId, path, onClose }: Props) {
             if (wanted) act(async () => { await setAlias(version.name, wanted, version.version); setAliasSet(wanted); });
           }}>
             <p className="register-done" role="status">
-              Registered <Link href={`/models/${encodeURIComponent(version.name)}`}>{version.name}</Link> version {version.version}.
+              Registered <Link href={`/models/${encodeURIComponent(version.name)}?version=${version.version}`}>{version.name}</Link> version {version.version}.
             </p>
             {aliasSet ? (
               <>

@@ -4,7 +4,7 @@ import { mlflow, type Run } from "../../api";
 import { formatDuration, formatTime, formatValue } from "../../format";
 import { useApi, useInterval } from "../../hooks";
 import { ErrorBox, StatusBadge } from "../common";
-import { displayStatus, PARENT_TAG, runName, SWEEP_TAG, tagMap } from "./runData";
+import { displayStatus, PARENT_TAG, runName, runRoute, SWEEP_TAG, tagMap } from "./runData";
 
 const SHOWN = 200;
 
@@ -28,7 +28,7 @@ export function RunChildren({ run, live }: { run: Run; live: boolean }) {
         <tbody>
           {runs.map((child) => (
             <tr key={child.info.run_id}>
-              <td><Link href={`/runs/${child.info.run_id}`}>{runName(child)}</Link></td>
+              <td><Link href={runRoute(child.info.run_id)}>{runName(child)}</Link></td>
               <td><StatusBadge status={displayStatus(child)} /></td>
               <td>{formatTime(child.info.start_time)}</td>
               <td className="num">{formatDuration(child.info.start_time, child.info.end_time)}</td>

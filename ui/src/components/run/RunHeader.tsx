@@ -4,7 +4,7 @@ import { mlflow, type Experiment, type Run } from "../../api";
 import { formatDuration, formatTime, shortId } from "../../format";
 import { useApi } from "../../hooks";
 import { StatusBadge } from "../common";
-import { displayStatus, PARENT_TAG, runName, tagMap } from "./runData";
+import { displayStatus, PARENT_TAG, runName, runRoute, tagMap } from "./runData";
 
 export function RunHeader({ run }: { run: Run }) {
   const tags = tagMap(run);
@@ -23,12 +23,12 @@ export function RunHeader({ run }: { run: Run }) {
     ["Source", tags["mlflow.source.name"] ? <code title={tags["mlflow.source.name"]}>{tags["mlflow.source.name"]}</code> : "—"],
     ["Git commit", commit ? <code title={commit}>{commit.slice(0, 12)}</code> : "—"],
   ];
-  if (parent) facts.push(["Parent run", <Link href={`/runs/${parent}`} className="parent-link">{shortId(parent)}</Link>]);
+  if (parent) facts.push(["Parent run", <Link href={runRoute(parent)} className="parent-link">{shortId(parent)}</Link>]);
   return (
     <header className="run-header">
       <nav className="crumbs muted">
         <Link href="/">Experiments</Link> / <Link href={`/experiments/${info.experiment_id}`}>{experimentName}</Link>
-        {parent && <> / <Link href={`/runs/${parent}`}>parent run</Link></>}
+        {parent && <> / <Link href={runRoute(parent)}>parent run</Link></>}
       </nav>
       <h1><span className="run-name">{runName(run)}</span> <StatusBadge status={displayStatus(run)} /></h1>
       <dl className="run-facts">

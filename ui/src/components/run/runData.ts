@@ -28,3 +28,9 @@ export function displayStatus(run: Run): string {
 export function runName(run: Run): string {
   return run.info.run_name || tagMap(run)["mlflow.runName"] || run.info.run_id.slice(0, 8);
 }
+
+/** The route of a run's page, with its own query: wouter keeps the current query string on a bare route,
+ * and another run's `?artifact=...` would not be found in this one. */
+export function runRoute(runId: string, tab = "overview"): string {
+  return `/runs/${runId}?tab=${tab}`;
+}
