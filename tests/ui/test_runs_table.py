@@ -79,6 +79,8 @@ def test_add_a_metric_column_and_sort_by_it(sweep_page, sweep_store, ui_server):
     page.locator(".column-picker summary").click()
     page.get_by_label("metrics.accuracy", exact=True).check()
     page.locator('.runs-head [title="metrics.accuracy"]').wait_for()
+    page.keyboard.press("Escape")  # closes the column menu
+    page.locator(".column-menu").wait_for(state="hidden")
     page.get_by_role("button", name="Sort by accuracy").click()  # ascending
     page.get_by_role("button", name="Sort by accuracy").click()  # descending
     page.locator('[aria-sort="descending"]').wait_for()
@@ -120,7 +122,8 @@ def test_url_restores_the_view_after_a_reload(sweep_page, sweep_store):
     page = open_table()
     page.locator(".column-picker summary").click()
     page.get_by_label("params.solver", exact=True).check()
-    page.locator(".column-picker summary").click()
+    page.get_by_role("heading").click()  # a click elsewhere closes the column menu
+    page.locator(".column-menu").wait_for(state="hidden")
     page.get_by_role("button", name="Unfold the runs of").click()
     page.get_by_role("button", name="Sort by Started").click()
     page.locator('[aria-sort="ascending"]').wait_for()

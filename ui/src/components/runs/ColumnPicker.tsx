@@ -1,5 +1,5 @@
 // Choosing the runs table's columns among the metric, param and tag keys the experiments' runs have.
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { RunKeys } from "./types";
 
 export function ColumnPicker({ keys, chosen, onChange }: {
@@ -8,10 +8,19 @@ export function ColumnPicker({ keys, chosen, onChange }: {
   onChange: (chosen: string[]) => void;
 }) {
   const [search, setSearch] = useState("");
+  const menu = useRef<HTMLDetailsElement>(null);
+  useEffect(() => { // a click elsewhere closes the menu, as menus do
+    const close = (event: MouseEvent) => {
+      if (menu.current?.open && !menu.current.contains(event.target as Node)) menu.current.open = false;
+    };
+    document.addEventListener("mousedown", close);
+    return () => document.removeEventListener("mousedown", close);
+  }, []);
   const toggle = (id: string) => onChange(chosen.includes(id) ? chosen.filter((c) => c !== id) : [...chosen, id]);
   const groups = keys ? ([["metrics", keys.metrics], ["params", keys.params], ["tags", keys.tags]] as const) : [];
   return (
-    <details className="column-picker">
+    <details className="column-picker" ref={menu}
+      onKeyDown={(event) => { if (event.key === "Escape" && menu.current) menu.current.open = false; }}>
       <summary className="button">Columns ({chosen.length})</summary>
       <div className="column-menu card">
         <input type="search" placeholder="Find a key" aria-label="Find a column" value={search}

@@ -24,7 +24,7 @@ export function orderBy(id: string, descending: boolean): string {
 }
 
 export const FIXED: Column[] = [
-  { id: "attributes.run_name", label: "Name", kind: "", width: 360, sortable: true, numeric: false, text: (row) => row.name },
+  { id: "attributes.run_name", label: "Name", kind: "", width: 400, sortable: true, numeric: false, text: (row) => row.name },
   { id: "attributes.status", label: "Status", kind: "", width: 110, sortable: true, numeric: false, text: (row) => row.status },
   { id: "attributes.start_time", label: "Started", kind: "", width: 165, sortable: true, numeric: false, text: (row) => formatTime(row.start) },
   { id: "duration", label: "Duration", kind: "", width: 90, sortable: false, numeric: true, text: (row) => formatDuration(row.start, row.end) },
