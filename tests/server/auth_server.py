@@ -14,12 +14,16 @@ BOB = ("bob", "bob-pass-12")
 API = "/api/2.0/mlflow"
 
 
-def start_auth_server(folder, default_permission: str = "READ", extra: tuple[str, ...] = ()) -> ServerProcess:
+def start_auth_server(folder, default_permission: str = "READ", extra: tuple[str, ...] = (),
+                      backend: str | None = None) -> ServerProcess:
+    """On a folder store under `folder`, or on `backend` (a database URI) with artifacts under `folder`."""
     from autotrack.server.auth_store import AuthStore
     from autotrack.server.state import ServerState
 
-    backend = str(folder / "auth-store")
-    state = ServerState.open(backend)
+    if backend is not None:
+        extra = ("--artifacts-destination", str(folder / "artifacts"), *extra)
+    backend = backend or str(folder / "auth-store")
+    state = ServerState.open(backend, str(folder / "artifacts") if "://" in backend else None)
     auth = AuthStore(state.store)
     for (name, password), admin in ((ADMIN, True), (ALICE, False), (BOB, False)):
         auth.create_user(name, password, admin)

@@ -368,3 +368,22 @@ def test_auth_tables_on_each_database(database_uri, tmp_path):
     auth.delete_user("dana")
     assert auth.list_users() == [] and auth.permission("experiment", "7", dana.id) is None
     store._engine.dispose()
+
+
+def test_permissions_on_a_postgresql_server(postgres_uri, tmp_path):
+    server = start_auth_server(tmp_path, "NO_PERMISSIONS", backend=postgres_uri)
+    try:
+        alice, bob = As(server.url, ALICE), As(server.url, BOB)
+        experiment = alice.create_experiment("alice-on-postgres")
+        run = alice.create_run(experiment)
+        path = f"/api/2.0/mlflow-artifacts/artifacts/{experiment}/{run}/artifacts/a.txt"
+        assert alice.client.put(path, content=b"data").status_code == 200
+        assert bob.client.get(path).status_code == 403 and alice.client.get(path).content == b"data"
+        assert bob.post("/runs/log-parameter", {"run_id": run, "key": "k", "value": "v"}).status_code == 403
+        assert bob.post("/experiments/search", {}).json()["experiments"] == []
+        assert alice.post("/experiments/permissions/create", {"experiment_id": experiment, "username": "bob",
+                                                              "permission": "EDIT"}).status_code == 200
+        assert bob.post("/runs/log-parameter", {"run_id": run, "key": "k", "value": "v"}).status_code == 200
+        assert [r["info"]["run_id"] for r in bob.post("/runs/search", {}).json()["runs"]] == [run]
+    finally:
+        assert server.stop()
