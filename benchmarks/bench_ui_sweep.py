@@ -3,8 +3,9 @@
 A sweep is written straight into a folder store (a parent run and TRIALS trial runs tagged as the sweep
 engine tags them, 10 % failed with a traceback, 10 % pruned, four params), served by `autotrack server`.
 Reported: the summary endpoint's answer time and size, the importance endpoint's time (Optuna's fANOVA on
-the completed trials, then remembered), the time from navigation to the parallel coordinates drawn (median of REPEAT fresh
-pages), and the gzipped JavaScript the sweep page adds to the runs page (the ECharts chunk).
+the completed trials, then remembered; and its CPU seconds alone), the time from navigation to the parallel
+coordinates drawn (median of REPEAT fresh pages), and the gzipped JavaScript the sweep page adds to the runs
+page (the ECharts chunk).
 """
 
 from __future__ import annotations
@@ -110,14 +111,18 @@ def main() -> None:
         server = ServerProcess(os.path.join(folder, "store")).start()
         try:
             with httpx.Client(base_url=server.url, timeout=120) as api:
-                summary_s, answer = median_time(lambda: api.get("/api/autotrack/ui/sweeps/get", params={"run_id": parent}))
+                summary_s, answer = median_time(
+                    lambda: api.get("/api/autotrack/ui/sweeps/get", params={"run_id": parent}))
                 figures["summary_answer_s"] = summary_s
                 figures["summary_kb"] = len(answer.content) / 1024
                 summary = answer.json()
-                ask = lambda: api.get("/api/autotrack/ui/sweeps/importance", params={"run_id": parent})  # noqa: E731
+                def ask():
+                    return api.get("/api/autotrack/ui/sweeps/importance", params={"run_id": parent})
+
                 figures["importance_first_answer_s"], answer = median_time(ask, repeat=1)  # computed
-                figures["importance_again_answer_s"], answer = median_time(ask)  # remembered until a trial completes
-                figures["importance"] = {row["param"]: round(row["importance"], 3) for row in answer.json()["importances"]}
+                figures["importance_again_answer_s"], answer = median_time(ask)  # remembered till a trial completes
+                figures["importance"] = {row["param"]: round(row["importance"], 3)
+                                         for row in answer.json()["importances"]}
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
                 url = f"{server.url}/#/sweeps/{parent}"

@@ -119,8 +119,8 @@ def param_importance(trials: Sequence[tuple[dict, float]], space: Mapping[str, A
         study.add_trials(frozen)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            scores = optuna.importance.get_param_importances(
-                study, evaluator=optuna.importance.FanovaImportanceEvaluator(n_trees=N_TREES, max_depth=MAX_DEPTH, seed=0), params=sorted(searched))
+            evaluator = optuna.importance.FanovaImportanceEvaluator(n_trees=N_TREES, max_depth=MAX_DEPTH, seed=0)
+            scores = optuna.importance.get_param_importances(study, evaluator=evaluator, params=sorted(searched))
     ranked = [{"param": name, "importance": float(score) if math.isfinite(score) else 0.0}
               for name, score in scores.items()]
     ranked += [{"param": name, "importance": 0.0} for name in distributions if name not in scores]
