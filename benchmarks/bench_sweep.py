@@ -4,7 +4,14 @@
    Optuna's own `study.optimize` with the same sampler and no tracking (target: at most 1.3x,
    about 1 ms of tracking per trial), and against MLflow's nested-run pattern (an MLflow run
    per Optuna trial) when MLflow is installed.
-2. Parallel scaling: 16 trials of a CPU-bound objective (~0.5 s each), n_jobs=2 against
+2. Tail latency (`tail_latency`): the time between one trial's objective call and the next, for
+   every trial of one 10,000-trial sweep (inline, algo="random"), against Optuna's in-memory,
+   journal-file and SQLite storages in the same run (Optuna's SQLite storage runs
+   BENCH_TAIL_SQLITE_TRIALS, 1,000 by default: ~30 ms a trial; BENCH_TAIL_STORAGES picks them).
+   Tracking per trial is autotrack's quantile minus Optuna in-memory's same quantile (target:
+   median <= 0.7 ms, p99 <= 5 ms, flat from the first thousand trials to the last); the size of
+   the store's WAL file after the sweep shows it stays bounded.
+3. Parallel scaling: 16 trials of a CPU-bound objective (~0.5 s each), n_jobs=2 against
    n_jobs=1 with the local process executor, and with the Ray executor on a local Ray head
    (target: at most 0.6x the time).
 """
@@ -18,6 +25,10 @@ import time
 from _common import mlflow_available, report
 
 N_TRIALS = int(os.environ.get("BENCH_TRIALS", "500"))
+TAIL_TRIALS = int(os.environ.get("BENCH_TAIL_TRIALS", "10000"))
+TAIL_SQLITE_TRIALS = int(os.environ.get("BENCH_TAIL_SQLITE_TRIALS", "1000"))
+PARTS = os.environ.get("BENCH_SWEEP_PARTS", "overhead,tail,scaling").split(",")
+TAIL_STORAGES = os.environ.get("BENCH_TAIL_STORAGES", "journal,sqlite").split(",")  # Optuna's, besides in-memory
 
 
 def trivial(params):
@@ -79,6 +90,79 @@ def mlflow_nested() -> float:
     return time.perf_counter() - start
 
 
+def _intervals(run) -> list[float]:
+    """Milliseconds between consecutive objective calls of `run(stamp)`: one per trial but the first."""
+    stamps: list[float] = []
+    run(lambda: stamps.append(time.perf_counter()))
+    return [(b - a) * 1000 for a, b in zip(stamps, stamps[1:])]
+
+
+def _quantiles(name: str, intervals: list[float]) -> dict:
+    import numpy as np
+
+    ms = np.asarray(intervals)
+    figures = {f"{name}_trials": len(ms) + 1, f"{name}_p50_ms": float(np.percentile(ms, 50)),
+               f"{name}_p99_ms": float(np.percentile(ms, 99)), f"{name}_max_ms": float(ms.max()),
+               f"{name}_over_10ms_per_1000": float((ms > 10).sum() * 1000 / len(ms))}
+    if len(ms) >= 4000:  # flat from the first thousand trials to the last?
+        figures[f"{name}_first_1000_p99_ms"] = float(np.percentile(ms[:1000], 99))
+        figures[f"{name}_last_1000_p99_ms"] = float(np.percentile(ms[-1000:], 99))
+    return figures
+
+
+def _optuna_run(storage, n_trials: int):
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+    def run(stamp) -> None:
+        def objective(trial):
+            params = {"x": trial.suggest_float("x", -5, 5), "y": trial.suggest_float("y", 0, 1)}
+            stamp()
+            return trivial(params)
+
+        study = optuna.create_study(storage=storage, sampler=optuna.samplers.RandomSampler(seed=0))
+        study.optimize(objective, n_trials=n_trials)
+
+    return run
+
+
+def tail_latency(folder: str) -> dict:
+    """Per-trial latency of one long sweep, and of Optuna's own storages, in the same process."""
+    import autotrack
+    import optuna
+    from autotrack import sweeps
+
+    space = {"x": sweeps.uniform(-5, 5), "y": sweeps.uniform(0, 1)}
+
+    def tracked(stamp) -> None:
+        def objective(params):
+            stamp()
+            return trivial(params)
+
+        autotrack.sweep(objective, space, n_trials=TAIL_TRIALS, metric="loss", algo="random", n_jobs=1, seed=0,
+                        progress=False)
+
+    figures = {}
+    figures.update(_quantiles("optuna_memory", _intervals(_optuna_run(None, TAIL_TRIALS))))
+    figures.update(_quantiles("autotrack", _intervals(tracked)))
+    wal = os.path.join(folder, "autotrack-runs", "autotrack.db-wal")  # bounded while the process writes
+    figures["autotrack_wal_file_mb"] = os.path.getsize(wal) / 2**20 if os.path.exists(wal) else 0.0
+    if "journal" in TAIL_STORAGES:
+        journal = optuna.storages.JournalStorage(
+            optuna.storages.journal.JournalFileBackend(os.path.join(folder, "optuna-journal.log")))
+        figures.update(_quantiles("optuna_journal", _intervals(_optuna_run(journal, TAIL_TRIALS))))
+    if "sqlite" in TAIL_STORAGES:
+        figures.update(_quantiles("optuna_sqlite", _intervals(
+            _optuna_run(f"sqlite:///{folder}/optuna.db", TAIL_SQLITE_TRIALS))))
+    for name in ("autotrack", "optuna_journal", "optuna_sqlite"):
+        for q in ("p50", "p99"):
+            if f"{name}_{q}_ms" not in figures:
+                continue
+            figures[f"{name}_tracking_{q}_ms"] = figures[f"{name}_{q}_ms"] - figures[f"optuna_memory_{q}_ms"]
+    return figures
+
+
 def scaling() -> dict:
     import autotrack
     from autotrack import sweeps
@@ -116,16 +200,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         os.chdir(folder)  # whatever MLflow writes to its working folder (./mlruns) stays in here
         autotrack.set_tracking_uri(os.path.join(folder, "autotrack-runs"))
-        plain = optuna_alone()
-        tracked = autotrack_sweep()
-        figures = {
-            "trials": N_TRIALS,
-            "optuna_optimize_s": plain,
-            "autotrack_sweep_s": tracked,
-            "autotrack_over_optuna": tracked / plain,
-            "tracking_ms_per_trial": (tracked - plain) / N_TRIALS * 1000,
-        }
-        if mlflow_available():
+        figures: dict = {}
+        if "overhead" in PARTS:
+            plain = optuna_alone()
+            tracked = autotrack_sweep()
+            figures.update({
+                "trials": N_TRIALS,
+                "optuna_optimize_s": plain,
+                "autotrack_sweep_s": tracked,
+                "autotrack_over_optuna": tracked / plain,
+                "tracking_ms_per_trial": (tracked - plain) / N_TRIALS * 1000,
+            })
+        if "overhead" in PARTS and mlflow_available():
             import mlflow
 
             mlflow.set_tracking_uri(f"sqlite:///{folder}/mlflow.db")
@@ -133,7 +219,10 @@ def main() -> None:
             figures["mlflow_nested_s"] = nested
             figures["mlflow_tracking_ms_per_trial"] = (nested - plain) / N_TRIALS * 1000
             figures["mlflow_tracking_over_autotrack_tracking"] = (nested - plain) / max(tracked - plain, 1e-9)
-        figures.update(scaling())
+        if "tail" in PARTS:
+            figures.update(tail_latency(folder))
+        if "scaling" in PARTS:
+            figures.update(scaling())
     report("sweep", figures)
 
 

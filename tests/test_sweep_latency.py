@@ -124,3 +124,30 @@ def test_a_sweep_leaves_the_garbage_collector_as_it_found_it():
         assert gc.get_freeze_count() > frozen // 2  # not thawed (objects freed since leave the count)
     finally:
         gc.unfreeze()
+
+
+def test_a_trial_on_a_local_store_flushes_its_context_without_a_waiting_thread(monkeypatch):
+    """A bounded flush starts a thread per trial; only files that travel over the network need the bound."""
+    from autotrack import context
+    from autotrack.sweeps import _trial
+
+    timeouts = []
+    real_flush = context.flush
+    monkeypatch.setattr(context, "flush", lambda run_id=None, timeout=None: timeouts.append(timeout) or
+                        real_flush(run_id, timeout))
+    autotrack.sweep(lambda p: p["x"], {"x": sweeps.uniform(0, 1)}, n_trials=3, algo="random", n_jobs=1,
+                    progress=False)
+    assert timeouts == [None, None, None]
+
+    class Remote:  # what a trial of a tracking server, or of an http artifact location, looks like
+        class run:
+            class info:
+                artifact_uri = "mlflow-artifacts:/1/abc/artifacts"
+
+        tracking_uri = "http://127.0.0.1:5000"
+
+    assert _trial._remote(Remote)
+    Remote.tracking_uri, Remote.run.info.artifact_uri = "/tmp/store", "https://host/artifacts"
+    assert _trial._remote(Remote)
+    Remote.run.info.artifact_uri = "/tmp/store/artifacts/1/abc/artifacts"
+    assert not _trial._remote(Remote)
