@@ -145,12 +145,13 @@ def test_a_running_sweep_grows_without_a_reload(ui_server, new_page):
     page.get_by_text("Live: refreshing").wait_for(state="detached", timeout=20_000)
 
 
-def test_charts_follow_the_theme(ui_server, sweep_store, new_page):
+def test_charts_follow_the_theme(ui_server, sweep_store, new_page, tmp_path):
     page = new_page(f"{ui_server.url}/#/sweeps/{sweep_store['sweep']}", color_scheme="dark")
     chart = page.locator(f'{PARALLEL}[data-drawn="true"]')
     chart.wait_for()
     label_color = "el => el.__chart.getOption().parallelAxis[0].axisLabel.color"
     assert chart.evaluate(label_color) == "#a0a7b4"  # --fg-soft of the dark theme
+    page.screenshot(path=str(tmp_path / "dark.png"), full_page=True)
     page.get_by_role("button", name="Switch to light theme").click()
     page.wait_for_function(f"() => document.querySelector('{PARALLEL}').__chart.getOption()"
                            ".parallelAxis[0].axisLabel.color === '#5c6370'")  # redrawn in the light one
