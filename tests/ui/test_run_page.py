@@ -10,6 +10,7 @@ import numpy as np
 import autotrack
 
 STEPS = 20
+LONG = 3_000  # a history longer than a sparkline has pixels
 
 
 def _logged_run(server_url: str) -> tuple[str, str]:
@@ -20,6 +21,8 @@ def _logged_run(server_url: str) -> tuple[str, str]:
         autotrack.log_params({"lr": 0.01, "optimizer": "adam"})
         for step in range(STEPS):
             autotrack.log_metric("loss", 1.0 / (step + 1), step=step)
+        for step in range(LONG):
+            autotrack.log_metric("lr", 0.1 * 0.999 ** step, step=step)
         autotrack.set_tag("team", "vision")
         autotrack.log_dict({"layers": [64, 32], "dropout": 0.2}, "config/model.json")
         autotrack.log_dict({"epochs": 12, "schedule": "cosine"}, "config/train.yaml")
@@ -50,6 +53,10 @@ def test_run_page_shows_header_params_metrics_tags_and_family(ui_server, new_pag
     sparkline = loss.locator("svg.sparkline")
     sparkline.wait_for()
     assert sparkline.get_attribute("data-points") == str(STEPS)
+    long = page.locator('tr[data-metric="lr"]')
+    assert long.locator("td").nth(2).inner_text() == f"{LONG:,}".replace(",", "") and long.locator("svg").is_visible()
+    drawn = long.locator("polyline").get_attribute("points").split()
+    assert 100 <= len(drawn) <= 240  # thinned on the server to the sparkline's width
 
     assert page.get_by_role("table", name="Tags", exact=True).locator("tr", has_text="team").is_visible()
     system = page.get_by_role("table", name="System tags").inner_text()

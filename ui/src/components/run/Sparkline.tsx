@@ -18,7 +18,10 @@ function thin(points: Metric[], columns: number): Metric[] {
   return kept;
 }
 
-export function Sparkline({ points, width = 120, height = 26 }: { points: Metric[]; width?: number; height?: number }) {
+/** `count`: how many points the history holds, when `points` were already thinned by the server. */
+export function Sparkline({ points, count, width = 120, height = 26 }: {
+  points: Metric[]; count?: number; width?: number; height?: number;
+}) {
   const finite = points.filter((p) => Number.isFinite(p.value)).sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
   if (finite.length < 2) return <span className="muted sparkline-none">{finite.length === 1 ? "one value" : ""}</span>;
   const values = thin(finite, width);
@@ -35,7 +38,7 @@ export function Sparkline({ points, width = 120, height = 26 }: { points: Metric
   const lastIndex = values.length - 1;
   return (
     <svg className="sparkline" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img"
-      aria-label={`${finite.length} points from ${minY} to ${maxY}`} data-points={finite.length}>
+      aria-label={`${count ?? finite.length} points from ${minY} to ${maxY}`} data-points={count ?? finite.length}>
       <polyline points={line} fill="none" stroke="currentColor" strokeWidth="1.3" />
       <circle cx={x(values[lastIndex], lastIndex)} cy={y(values[lastIndex].value)} r="2" fill="currentColor" />
     </svg>
