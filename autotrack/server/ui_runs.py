@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from autotrack.entities import ViewType
 from autotrack.server.errors import ApiError
 from autotrack.server.state import ServerState
 from autotrack.server.wire import integer, view_type
@@ -24,6 +23,7 @@ __all__ = ["ROUTES", "MAX_PAGE"]
 
 _BASE = "/api/autotrack/ui"
 MAX_PAGE = 5000  # rows per runs/table answer; the table asks for more as it scrolls
+CLOCK_SKEW_MS = 3_600_000  # a child run started on another machine may read up to this much before its parent
 _PARENT = "tags.mlflow.parentRunId"
 _SWEEP = "tags.autotrack.sweep"  # "parent" on a sweep's own run
 _BEST = "tags.autotrack.sweep.bestRunId"
@@ -107,7 +107,9 @@ def table(state: ServerState, fields: dict) -> dict:
     absent = [None] * count
     trial_state = column.get(_TRIAL_STATE, absent)
     run_ids = column["run_id"]
-    children = state.store.child_counts(run_ids, ViewType.ACTIVE_ONLY) if run_ids else {}
+    nested = str(fields.get("top_level") or "").lower() in ("1", "true")
+    since = min(column["start_time"], default=0) - CLOCK_SKEW_MS  # children start after their parent
+    children = state.store.child_counts(ids, run_ids, view, since) if run_ids and nested else {}
     names = column.get("tags.mlflow.runName", absent)
     return {
         "runs": {

@@ -728,12 +728,15 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
         with self._read() as conn:
             return run_keys(conn, [_experiment_key(i) for i in experiment_ids], ViewType.stages(view_type))
 
-    def child_counts(self, parent_ids: Sequence[str], view_type: int = ViewType.ACTIVE_ONLY) -> dict[str, dict[str, int]]:
-        """{parent run id: {status or PRUNED: children}}: a sweep's trials by how they ended."""
+    def child_counts(self, experiment_ids: Sequence[str], parent_ids: Sequence[str],
+                     view_type: int = ViewType.ACTIVE_ONLY, since: int = 0) -> dict[str, dict[str, int]]:
+        """{parent run id: {status or PRUNED: children in these experiments started since `since`}}:
+        a sweep's trials by how they ended."""
         from autotrack.store.sql_ui import child_counts
 
         with self._read() as conn:
-            return child_counts(conn, parent_ids, ViewType.stages(view_type), _now())
+            return child_counts(conn, [_experiment_key(i) for i in experiment_ids], parent_ids,
+                                ViewType.stages(view_type), _now(), since)
 
     def get_metric_history_arrays(self, run_id: str, key: str):
         """`get_metric_history` as numpy arrays (`MetricArrays`), without a Metric per point."""
