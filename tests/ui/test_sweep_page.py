@@ -86,6 +86,28 @@ def test_brushing_an_axis_filters_the_trial_table(ui_server, sweep_store, new_pa
     assert len(table_run_ids(page)) == len(trials)
 
 
+def test_dragging_along_an_axis_with_the_mouse_filters_the_trial_table(ui_server, sweep_store, new_page):
+    trials = store_trials(ui_server.url, sweep_store["sweep"])
+    complete = [t for t in trials if t["state"] == "COMPLETE"]
+    values = sorted(t["params"]["max_iter"] for t in complete)
+    low, high = values[len(values) // 2], values[-1]  # the upper half of the tried max_iter values
+    expected = {t["run_id"] for t in complete if low <= t["params"]["max_iter"] <= high}
+    assert 0 < len(expected) < len(complete)
+    page = open_sweep(new_page, ui_server.url, sweep_store["sweep"])
+    chart = page.locator(PARALLEL)
+    box = chart.bounding_box()
+    # where max_iter = low - 1 and high + 1 are drawn on its axis (the second one, ECharts' 'dim1')
+    start, end = chart.evaluate(
+        "(el, values) => { const parallel = el.__chart.getModel().getComponent('parallel').coordinateSystem; "
+        "return values.map(v => parallel.dataToPoint(v, 'dim1')); }", [low - 1, high + 1])
+    page.mouse.move(box["x"] + start[0], box["y"] + start[1])
+    page.mouse.down()
+    page.mouse.move(box["x"] + end[0], box["y"] + end[1], steps=8)
+    page.mouse.up()
+    page.get_by_text(f"{len(expected)} of {len(trials)} trials in the brushed ranges").wait_for()
+    assert set(table_run_ids(page)) == expected
+
+
 def test_importance_lists_each_searched_param(ui_server, sweep_store, new_page):
     page = open_sweep(new_page, ui_server.url, sweep_store["sweep"])
     rows = page.locator('[data-testid="importance"] .importance-row')
