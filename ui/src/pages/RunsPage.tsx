@@ -42,7 +42,7 @@ export function RunsPage({ experimentIds }: { experimentIds: string[] }) {
   const columnsReady = colsParam !== null || keys.data !== undefined || keys.error !== undefined;
   const rows = useRunRows({
     experimentIds, filter, sort: sort ? orderBy(sort.id, sort.descending) : null,
-    columns: chosen, expanded: [...expanded],
+    columns: chosen, expanded: [...expanded], enabled: columnsReady,
   });
 
   const toggleIn = (set: Set<string>, name: string, id: string) => {

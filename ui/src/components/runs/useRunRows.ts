@@ -16,6 +16,8 @@ export interface RowsQuery {
   sort: string | null;
   columns: string[];
   expanded: string[];
+  /** False until the columns are known (the default ones come from the experiments' keys): no request before. */
+  enabled: boolean;
 }
 
 export interface Rows {
@@ -49,6 +51,7 @@ export function useRunRows(query: RowsQuery): Rows {
     }), [key]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
+    if (!query.enabled) return;
     let live = true;
     setLoading(true);
     fetchPage(0, FIRST_PAGE).then(
@@ -61,7 +64,7 @@ export function useRunRows(query: RowsQuery): Rows {
       (reason) => { if (live) { setError(reason); setTop(undefined); setLoading(false); } },
     );
     return () => { live = false; };
-  }, [fetchPage]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [fetchPage, query.enabled]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const bestOf = (parentId: string) => top?.rows.find((row) => row.runId === parentId)?.bestRunId ?? null;
   const loadChildren = useCallback(async (parents: string[]) => {
