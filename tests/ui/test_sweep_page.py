@@ -187,3 +187,5 @@ def test_unknown_or_plain_runs_get_a_clear_message(ui_server, sweep_store, new_p
     page = new_page(f"{ui_server.url}/#/sweeps/{sweep_store['model_run']}", expect_errors=True)
     page.get_by_role("alert").wait_for()
     assert "is not a sweep" in page.get_by_role("alert").inner_text()
+    page.get_by_role("link", name=f"Open {sweep_store['model_run']} as a run").click()
+    assert page.url.endswith(f"#/runs/{sweep_store['model_run']}")

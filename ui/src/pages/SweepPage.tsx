@@ -1,7 +1,8 @@
 // A sweep (a parent run with trials): where it stands, how the objective improved, which params matter, and
 // every trial. One summary call feeds the page; it is polled while the sweep is RUNNING.
 import { useMemo, useState } from "react";
-import { ui } from "../api";
+import { Link } from "wouter";
+import { ApiError, ui } from "../api";
 import { ErrorBox, Loading } from "../components/common";
 import { OptimizationHistory } from "../components/sweep/OptimizationHistory";
 import { ParallelCoordinates } from "../components/sweep/ParallelCoordinates";
@@ -24,7 +25,15 @@ export function SweepPage({ runId }: { runId: string }) {
   const shown = useMemo(() => summary?.trials.filter((t) => !selected || selected.has(t.run_id)) ?? [],
     [summary, selected]);
 
-  if (loaded.error && !summary) return <ErrorBox error={loaded.error} title={`Sweep ${runId} could not be shown`} />;
+  if (loaded.error && !summary) {
+    const notSweep = loaded.error instanceof ApiError && loaded.error.code === "INVALID_PARAMETER_VALUE";
+    return (
+      <>
+        <ErrorBox error={loaded.error} title={`Sweep ${runId} could not be shown`} />
+        {notSweep && <Link href={`/runs/${runId}`}>Open {runId} as a run</Link>}
+      </>
+    );
+  }
   if (!summary) return <Loading what="Loading the sweep" />;
   const live = summary.sweep.status === "RUNNING";
   return (
