@@ -74,12 +74,17 @@ def main() -> None:
         open_server, _ = _server(os.path.join(folder, "open"), auth=False)
         auth_server, token = _server(os.path.join(folder, "auth"), auth=True)
         try:
-            open_rps, _ = _reads(open_server.url)
-            basic_rps, first_basic = _reads(auth_server.url, auth=USER)
-            token_rps, _ = _reads(auth_server.url, headers={"Authorization": f"Bearer {token}"})
-            open_mps = _metrics_per_second(open_server.url, {})
-            auth_mps = _metrics_per_second(auth_server.url, {"AUTOTRACK_TRACKING_USERNAME": USER[0],
-                                                             "AUTOTRACK_TRACKING_PASSWORD": USER[1]})
+            # Alternated and best of 3: on a shared machine the order of runs would otherwise decide.
+            rounds = [(_reads(open_server.url)[0], _reads(auth_server.url, auth=USER),
+                       _reads(auth_server.url, headers={"Authorization": f"Bearer {token}"})[0],
+                       _metrics_per_second(open_server.url, {}),
+                       _metrics_per_second(auth_server.url, {"AUTOTRACK_TRACKING_USERNAME": USER[0],
+                                                             "AUTOTRACK_TRACKING_PASSWORD": USER[1]}))
+                      for _ in range(3)]
+            open_rps = max(r[0] for r in rounds)
+            basic_rps, first_basic = max(r[1][0] for r in rounds), rounds[0][1][1]
+            token_rps = max(r[2] for r in rounds)
+            open_mps, auth_mps = max(r[3] for r in rounds), max(r[4] for r in rounds)
         finally:
             open_server.stop()
             auth_server.stop()
