@@ -389,3 +389,52 @@ def test_permissions_on_a_postgresql_server(postgres_uri, tmp_path):
         assert [r["info"]["run_id"] for r in bob.post("/runs/search", {}).json()["runs"]] == [run]
     finally:
         assert server.stop()
+
+
+WORKFLOW_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    import autotrack
+    from autotrack import sweeps
+
+    autotrack.set_tracking_uri(sys.argv[1])
+    autotrack.set_experiment("alice-workflow")
+
+    def objective(params):
+        autotrack.log_metric("seen", params["x"])
+        return (params["x"] - 1) ** 2
+
+    result = autotrack.sweep(objective, {"x": sweeps.uniform(-2, 2)}, n_trials=3, metric="loss", mode="min",
+                             executor="local", n_jobs=2, seed=0)
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    autotrack.autolog()
+    model = LogisticRegression().fit(X, y)
+    autotrack.autolog(disable=True)
+    run = autotrack.last_active_run()
+    version = autotrack.register_model(f"runs:/{run.info.run_id}/model", "alice-workflow-model")
+    loaded = autotrack.pyfunc.load_model(f"models:/alice-workflow-model/{version.version}")
+    trials = autotrack.search_runs(filter_string=f"tags.`mlflow.parentRunId` = '{result.parent_run_id}'",
+                                   output_format="list")
+    print(json.dumps({"trials": sorted(t.info.status for t in trials), "best": result.best_run_id,
+                      "same": bool((loaded.predict(X) == model.predict(X)).all()), "run": run.info.run_id}))
+    """
+)
+
+
+def test_a_plain_user_runs_sweeps_autolog_and_the_registry_through_auth(server, tmp_path):
+    pytest.importorskip("sklearn")
+    env = {**{k: v for k, v in os.environ.items() if "TRACKING_" not in k},
+           "AUTOTRACK_TRACKING_USERNAME": ALICE[0], "AUTOTRACK_TRACKING_PASSWORD": ALICE[1]}
+    result = subprocess.run([sys.executable, "-c", WORKFLOW_SCRIPT, server.url], capture_output=True, text=True,
+                            cwd=tmp_path, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["trials"] == ["FINISHED"] * 3 and seen["same"]
+    assert "AccessDenied" not in result.stderr and "permission denied" not in result.stderr.lower()
+    bob = As(server.url, BOB)
+    assert bob.get("/runs/get", run_id=seen["run"]).status_code == 200  # READ by default
+    assert bob.post("/runs/set-tag", {"run_id": seen["run"], "key": "k", "value": "v"}).status_code == 403
