@@ -10,12 +10,16 @@ endpoint not implemented here answers 501 naming it, never 500.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 import json
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -34,6 +38,26 @@ _API_PREFIXES = ("/api/autotrack/", "/api/2.0/mlflow/", "/api/2.0/mlflow-artifac
                  "/ajax-api/2.0/mlflow/", "/ajax-api/2.0/mlflow-artifacts/", "/ajax-api/3.0/mlflow/")
 
 Handler = Callable[[ServerState, dict], Any]
+STORE_THREADS = 6  # per server process: each store thread holds a read and a write database connection
+_store_executor: ThreadPoolExecutor | None = None
+_store_executor_lock = threading.Lock()
+
+
+async def in_store_thread(function: Callable, *args: Any) -> Any:
+    """Run a store call on one of a few long-lived threads of this process.
+
+    The SQL store holds one read and one write connection per thread, so the number of threads
+    that ever call it is the number of connections: anyio's pool grows to 40 threads (80
+    connections, past SQLAlchemy's pool of 15, and a 30 s wait then a 500 under load). A few
+    threads are enough: writes to one database are serialized anyway.
+    """
+    global _store_executor
+    if _store_executor is None:
+        with _store_executor_lock:
+            if _store_executor is None:
+                _store_executor = ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="autotrack-store")
+    call = functools.partial(contextvars.copy_context().run, function, *args)
+    return await asyncio.get_running_loop().run_in_executor(_store_executor, call)
 
 
 def error_response(error: BaseException) -> JSONResponse:
@@ -74,7 +98,7 @@ def json_endpoint(handler: Handler, state: ServerState):
             fields = request.scope.get("autotrack.fields")  # already read and checked by the auth middleware
             if fields is None:
                 fields = await request_fields(request)
-            result = await run_in_threadpool(handler, state, fields)
+            result = await in_store_thread(handler, state, fields)
         except Exception as error:  # every failure answers in MLflow's error format
             return error_response(error)
         return result if isinstance(result, Response) else JSONResponse(result)

@@ -860,7 +860,9 @@ def _create_engine(db_uri: str, read_only: bool = False) -> sa.Engine:
     if db_uri.startswith("sqlite"):
         # read-only: the same URL (so `engine.url` names the file), connections made by sqlite_file
         creator = sqlite_file.read_only_connector(sa.engine.make_url(db_uri).database) if read_only else None
-        engine = sa.create_engine(db_uri, connect_args={"timeout": 60, "check_same_thread": False},
+        # No cap on connections (max_overflow=-1): each thread holds its own read and write one (see
+        # `_transaction`), so SQLAlchemy's default cap of 15 made an 8th thread wait 30 s and fail.
+        engine = sa.create_engine(db_uri, connect_args={"timeout": 60, "check_same_thread": False}, max_overflow=-1,
                                   **({"creator": creator} if creator else {}))
 
         @event.listens_for(engine, "connect")

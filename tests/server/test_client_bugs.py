@@ -1,9 +1,11 @@
-"""Bugs of the HTTP client side found after the server landed, one test each (issue 13)."""
+"""Bugs of the server and its HTTP client found after the server landed and under load, one test each (issue 13)."""
 
 from __future__ import annotations
 
 import importlib.util
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -185,3 +187,38 @@ def test_flush_with_a_timeout_does_not_wait_for_a_server_that_is_down(thread_ser
         capture = context._active.pop(run.info.run_id)
         console.remove(capture.sink)
         console.uninstall_if_idle(0)
+
+
+def test_a_sql_store_serves_more_threads_than_sqlalchemys_pool(tmp_path):
+    """Each thread holds a read and a write connection: an 8th thread waited 30 s for the pool of 15, then failed."""
+    from autotrack.store.sql import SqlStore
+
+    store = SqlStore(f"sqlite:///{tmp_path}/store.db", str(tmp_path / "artifacts"))
+    runs = [store.create_run("0", f"r{i}", "u", 1).info.run_id for i in range(16)]
+    together = threading.Barrier(16)
+
+    def work(run_id: str) -> float:
+        store.log_batch(run_id, metrics=[Metric("m", 1.0, 1, 1)])
+        value = store.get_run(run_id).data.metrics["m"]
+        together.wait(timeout=120)  # every thread keeps its connections while the others work
+        return value
+
+    with ThreadPoolExecutor(16) as pool:
+        assert list(pool.map(work, runs)) == [1.0] * 16
+    store._engine.dispose()
+
+
+def test_the_server_answers_many_requests_at_once(thread_server):
+    store = HttpStore(thread_server.url)
+    runs = [store.create_run("0", f"r{i}", "u", 1).info.run_id for i in range(48)]
+
+    def work(run_id: str) -> int:
+        with httpx.Client(base_url=thread_server.url, timeout=120) as api:
+            logged = api.post(f"{API}/runs/log-batch", json={"run_id": run_id, "metrics": [
+                {"key": "m", "value": 1.0, "timestamp": 1, "step": step} for step in range(200)]})
+            read = api.get(f"{API}/runs/get", params={"run_id": run_id})
+        return max(logged.status_code, read.status_code)
+
+    with ThreadPoolExecutor(48) as pool:
+        assert set(pool.map(work, runs)) == {200}
+    assert all(len(store.get_metric_history(run_id, "m")) == 200 for run_id in runs)
