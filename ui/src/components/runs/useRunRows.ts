@@ -89,7 +89,8 @@ export function useRunRows(query: RowsQuery): Rows {
     fetchPage(top.next, PAGE).then(
       (page) => {
         if (current.current === asked) {
-          setTop((now) => now && now.key === asked ? { key: asked, rows: [...now.rows, ...rowsOf(page)], next: page.next_offset } : now);
+          setTop((now) => now && now.key === asked
+            ? { key: asked, rows: merged(now.rows, rowsOf(page)), next: page.next_offset } : now);
         }
       },
       setError,
@@ -104,20 +105,33 @@ export function useRunRows(query: RowsQuery): Rows {
     if (!top || top.key !== key || busy.current) return;
     busy.current = true;
     const asked = key;
-    const limit = Math.min(Math.max(top.rows.length, FIRST_PAGE), REFRESH_MAX);
+    // While runs are RUNNING every loaded row may change; otherwise only new runs at the top matter.
+    const limit = running ? Math.min(Math.max(top.rows.length, FIRST_PAGE), REFRESH_MAX) : FIRST_PAGE;
     fetchPage(0, limit).then(
       (page) => {
-        if (current.current === asked) setTop({ key: asked, rows: rowsOf(page), next: page.next_offset });
+        if (current.current !== asked) return;
+        setTop((now) => {
+          if (!now || now.key !== asked) return now;
+          const rows = merged(rowsOf(page), now.rows.slice(limit));
+          return { key: asked, rows, next: now.rows.length > limit ? now.next : page.next_offset };
+        });
       },
       () => undefined, // a failed poll keeps the rows; the next one tries again
     ).finally(() => { busy.current = false; });
     const open = nested ? query.expanded : [];
     if (open.length) loadChildren(open).catch(() => undefined);
-  }, [top, key, fetchPage, loadChildren, nested, query.expanded]);
+  }, [top, key, fetchPage, loadChildren, nested, query.expanded, running]);
   useInterval(refresh, running ? 2000 : 5000);
 
   return {
     top: top?.rows, children: childrenNow, hasMore: top?.key === key && top.next !== null,
     loading: loading || top?.key !== key, error, nested, loadMore,
   };
+}
+
+/** `head`, then the rows of `tail` not already in it: a run that moved between pages is listed once. */
+function merged(head: RunRow[], tail: RunRow[]): RunRow[] {
+  if (!tail.length) return head;
+  const seen = new Set(head.map((row) => row.runId));
+  return [...head, ...tail.filter((row) => !seen.has(row.runId))];
 }
