@@ -269,3 +269,33 @@ def test_a_user_cannot_place_an_experiment_inside_anothers_artifacts(world):
         answer = bob.post("/experiments/create", {"name": "bob-squatter", "artifact_location": location})
         assert answer.status_code == 403
     assert bob.post("/experiments/create", {"name": "bob-squatter"}).status_code == 200
+
+
+def test_random_requests_as_a_user_never_get_a_500_or_alices_data(world):
+    import random
+
+    from test_fuzz import _body
+
+    from autotrack.server import auth_routes, experiments, registry, runs
+
+    rng = random.Random(7)
+    paths = [path for module in (experiments, runs, registry) for path, _, _ in module.ROUTES]
+    paths += [path for path, _ in auth_routes.ROUTES] + [
+        "/api/2.0/mlflow-artifacts/artifacts", "/api/2.0/mlflow-artifacts/artifacts/" + world["alice_file"],
+        "/ajax-api/2.0/mlflow/runs/get", "/api/autotrack/ui/metric-histories", "/api/autotrack/ui/runs/table"]
+    with As(world["url"], BOB).client as client:
+        for _ in range(800):
+            method, path, body = rng.choice(["GET", "POST", "PATCH", "DELETE", "PUT"]), rng.choice(paths), _body(rng)
+            if rng.random() < 0.5:  # aim at alice's things
+                body.update(rng.choice([{"run_id": world["alice_run"]}, {"experiment_id": world["alice_exp"]},
+                                        {"name": "alice-hidden-model"}, {"username": "alice"}]))
+            if method == "GET":
+                answer = client.get(path, params={k: str(v) for k, v in body.items() if v is not None})
+            else:
+                answer = client.request(method, path, content=json.dumps(body))
+            assert answer.status_code != 500, (method, path, body, answer.text)
+            assert not _leaks(answer.content), (method, path, body, answer.text)
+    alice = As(world["url"], ALICE)
+    assert alice.client.get("/api/2.0/mlflow-artifacts/artifacts/" + world["alice_file"]).content == SECRET
+    assert alice.get("/experiments/get", experiment_id=world["alice_exp"]).json()["experiment"]["lifecycle_stage"] == "active"
+    assert _alice_params(world) == {"p"}
