@@ -56,6 +56,21 @@ def log_eval_history(run_id: str, history: Mapping[str, Mapping[str, list]], sep
         _client().log_batch(run_id, metrics=metrics)
 
 
+def log_best_iteration(run_id: str, history: Mapping[str, Mapping[str, list]], best: int,
+                       separator: str = "-") -> None:
+    """After early stopping, MLflow's `stopped_iteration` and every eval metric's value at the best iteration
+    logged again one step past the last, so each metric's latest value is the kept model's."""
+    series = [(f"{data}{separator}{metric}", values) for data, by_metric in history.items()
+              for metric, values in by_metric.items() if values]
+    if not series:
+        return
+    now, last = int(time.time() * 1000), len(series[0][1])
+    metrics = [Metric("stopped_iteration", float(last - 1), now, 0)]
+    metrics += [Metric(key, float(values[best][0] if isinstance(values[best], tuple) else values[best]), now, last)
+                for key, values in series if best < len(values)]
+    _client().log_batch(run_id, metrics=metrics)
+
+
 class LiveMetrics:
     """Each iteration's eval metrics written into the run's buffered metric writer as training computes
     them, so charts grow during `train` instead of all at once when it returns.

@@ -144,11 +144,17 @@ def _after_cv(call: Call, results: dict) -> None:
 
 def _before_fit(call: Call) -> None:
     params = call.target.get_params()
+    if params.get("objective") is None:  # fit resolves it (binary, multiclass, ...): logged after, as trained
+        params.pop("objective", None)
     _boosting.log_params(call.run_id, params)
     _record(call)
 
 
 def _after_fit(call: Call, model: Any) -> None:
+    # what fit handed to lightgbm.train (objective, metric, num_threads resolved), where MLflow logs them
+    trained = {k: v for k, v in model.booster_.params.items() if k != "num_iterations"}
+    _boosting.log_params(call.run_id, {**trained, "num_boost_round": call.target.n_estimators,
+                                       "keep_training_booster": False})
     _boosting.log_eval_history(call.run_id, call.state.get("history", {}), logged=_logged(call))
     _log_booster_results(call, model.booster_, model)
 

@@ -148,6 +148,10 @@ def _before_fit(call: Call) -> None:
     params = call.target.get_xgb_params()
     params["n_estimators"] = call.target.n_estimators
     params["early_stopping_rounds"] = call.target.early_stopping_rounds
+    # what fit hands to xgboost.train, where MLflow logs the scikit-learn API's params
+    metric = call.target.eval_metric
+    params.update(num_boost_round=call.target.n_estimators, maximize=None, verbose_eval=call.kwargs.get("verbose", True),
+                  custom_metric=getattr(metric, "__name__", type(metric).__name__) if callable(metric) else None)
     _boosting.log_params(call.run_id, params)
     _add_live_callback(call)
 
@@ -180,9 +184,11 @@ def _log_booster_results(call: Call, booster: Any, model: Any) -> None:
 
     client = fluent._get_client()
     best_iteration = getattr(booster, "best_iteration", None)
-    if best_iteration is not None and booster.attr("best_iteration") is not None:
+    if best_iteration is not None and booster.attr("best_iteration") is not None:  # early stopping, as MLflow
         client.log_metric(call.run_id, "best_iteration", float(best_iteration))
         client.log_metric(call.run_id, "best_score", float(booster.best_score))
+        history = call.state.get("history") or getattr(model, "evals_result_", None) or {}
+        _boosting.log_best_iteration(call.run_id, history, int(best_iteration))
     importance = booster.get_score(importance_type="weight")
     _boosting.log_feature_importance(call.run_id, "weight", importance)
     if call.settings.log_models:

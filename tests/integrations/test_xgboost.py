@@ -37,8 +37,11 @@ def test_train_logs_params_history_importance_and_model(data):
     assert run.data.params["early_stopping_rounds"] == "50"
     client = autotrack.Client()
     history = client.get_metric_history(run.info.run_id, "valid-logloss")
-    assert [m.step for m in history] == list(range(30))
+    # after early stopping the best iteration's values are logged again one step past the last (MLflow's rule)
+    assert [m.step for m in history] == list(range(31))
+    assert history[-1].value == history[booster.best_iteration].value == run.data.metrics["valid-logloss"]
     assert {"train-logloss", "train-error", "valid-error", "best_iteration", "best_score"} <= set(run.data.metrics)
+    assert run.data.metrics["stopped_iteration"] == 29
     importance = json.loads(open(client.download_artifacts(run.info.run_id, "feature_importance_weight.json")).read())
     assert importance == {k: float(v) for k, v in sorted(booster.get_score(importance_type="weight").items(),
                                                            key=lambda kv: -kv[1])}

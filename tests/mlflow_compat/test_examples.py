@@ -294,3 +294,51 @@ def test_runs_show_lists_datasets_and_logged_models(example):
 def test_datasets_and_logged_models_log_the_same_as_mlflow(example, under_mlflow):
     ours, theirs = _compare("datasets_logged_models.py", example, under_mlflow, {"iris-logreg"})
     assert ours["out"] == theirs["out"]
+
+
+def test_autolog_logs_mlflows_artifacts(example):
+    """Issue 12 item 8: estimator.html, the training confusion matrix and curves (sklearn), feature importance for
+    the scikit-learn APIs of XGBoost and LightGBM as for their native train(), early stopping's metrics."""
+    runs = example("autolog_artifacts.py")["runs"]
+
+    def artifacts(name):
+        return {a for a in runs[name]["artifacts"] if not a.startswith("context/")}
+
+    assert {"estimator.html", "training_confusion_matrix.png", "training_roc_curve.png",
+            "training_precision_recall_curve.png", "training_confusion_matrix.json", "training_roc_curve.json",
+            "training_precision_recall_curve.json"} == artifacts("sklearn")
+    assert artifacts("xgb-sklearn") == artifacts("xgb-train") == {"feature_importance_weight.json",
+                                                                   "feature_importance_weight.png"}
+    assert artifacts("lgb-sklearn") == {f"feature_importance_{kind}.{ext}" for kind in ("split", "gain")
+                                        for ext in ("json", "png")}
+    xgb_metrics = runs["xgb-sklearn"]["metrics"]
+    assert {"best_iteration", "stopped_iteration", "validation_0-logloss"} <= set(xgb_metrics)
+    assert {"estimator_name", "estimator_class"} <= set(runs["sklearn"]["tags"])
+    # the scikit-learn APIs log what fit hands to train(), as MLflow does
+    assert {"num_boost_round": "8", "maximize": "None", "custom_metric": "None", "verbose_eval": "False",
+            "early_stopping_rounds": "3"}.items() <= runs["xgb-sklearn"]["params"].items()
+    assert {"num_boost_round": "8", "objective": "binary", "metric": "['binary']", "keep_training_booster": "False"
+            }.items() <= runs["lgb-sklearn"]["params"].items()
+
+
+# autotrack's own additions, each in README's "Differences from MLflow": the plots' data as JSON (what the UI
+# draws) and XGBoost's best_score beside best_iteration
+AUTOTRACK_ONLY_ARTIFACTS = {"training_confusion_matrix.json", "training_roc_curve.json",
+                            "training_precision_recall_curve.json"}
+# the scikit-learn constructor arguments of XGBoost's and LightGBM's estimators: MLflow logs only what fit hands
+# to xgboost.train / lightgbm.train (num_boost_round, the resolved objective, ...), autotrack logs both
+BOOSTING_SKLEARN_ONLY_PARAMS = {"xgb-sklearn": {"n_estimators"},
+                                "lgb-sklearn": {"n_estimators", "class_weight", "n_jobs", "importance_type"}}
+
+
+@SIDE_BY_SIDE
+def test_autolog_artifacts_are_the_same_as_mlflows(example, under_mlflow):
+    ours, theirs = example("autolog_artifacts.py"), under_mlflow("autolog_artifacts.py")
+    for name, run in theirs["runs"].items():
+        mine = ours["runs"][name]
+        assert {a for a in mine["artifacts"] if not _ours(a)} - AUTOTRACK_ONLY_ARTIFACTS == set(run["artifacts"]), name
+        assert {k for k in mine["metrics"] if not _ours(k)} - {"best_score"} == set(run["metrics"]), name
+        extra = BOOSTING_SKLEARN_ONLY_PARAMS.get(name, set())
+        assert {k: v for k, v in mine["params"].items() if k not in extra} == run["params"], name
+        for key, value in run["metrics"].items():
+            assert mine["metrics"][key] == pytest.approx(value, rel=1e-6), (name, key)
