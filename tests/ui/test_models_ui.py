@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.datasets import make_classification
 
+from playwright.sync_api import expect
+
 import autotrack
 
 NAME = "forest-classifier"
@@ -56,7 +58,7 @@ def test_second_registration_adds_a_version_to_the_existing_model(ui_server, swe
     page.get_by_role("button", name="Register model").click()
     dialog = page.get_by_role("dialog", name="Register model")
     dialog.get_by_label("Model name").fill(NAME)
-    assert "new version of the existing model" in dialog.locator(".field-hint").inner_text()
+    expect(dialog.locator(".field-hint")).to_contain_text("new version of the existing model")  # names read async
     dialog.get_by_role("button", name="Register").click()
     assert "version 2" in dialog.locator(".register-done").inner_text()
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import httpx
 import numpy as np
 
+from playwright.sync_api import expect
+
 import autotrack
 
 STEPS = 20
@@ -41,8 +43,9 @@ def test_run_page_shows_header_params_metrics_tags_and_family(ui_server, new_pag
     page = new_page(f"{ui_server.url}/#/runs/{run_id}")
     page.locator(".run-name", has_text="trainer").wait_for()
     assert page.locator(".run-header .badge").inner_text() == "FINISHED"
+    expect(page.locator(".run-facts")).to_contain_text("ui-run-page")  # the experiment's name, read after the run
     facts = page.locator(".run-facts").inner_text().lower()
-    assert run_id in facts and "duration" in facts and "ui-run-page" in facts and "git commit" in facts
+    assert run_id in facts and "duration" in facts and "git commit" in facts
 
     params = page.get_by_role("table", name="Parameters")
     assert params.locator("tr", has_text="optimizer").locator("td").nth(1).inner_text() == "adam"
@@ -78,15 +81,16 @@ def test_artifacts_browser_previews_json_yaml_csv_and_images(ui_server, new_page
 
     tree.get_by_role("button", name="config", exact=True).click()
     tree.get_by_role("button", name="model.json").click()
-    assert '"layers": [\n    64,' in page.locator("pre.json-preview").inner_text()
+    expect(page.locator("pre.json-preview")).to_contain_text('"layers": [\n    64,')
     assert "artifact=config%2Fmodel.json" in page.url or "artifact=config/model.json" in page.url
 
     tree.get_by_role("button", name="train.yaml").click()
-    assert "schedule: cosine" in page.locator("pre.yaml-preview").inner_text()
+    expect(page.locator("pre.yaml-preview")).to_contain_text("schedule: cosine")
 
     tree.get_by_role("button", name="results", exact=True).click()
     tree.get_by_role("button", name="folds.csv").click()
     table = page.get_by_role("table", name="CSV preview")
+    table.wait_for()
     assert [h.inner_text() for h in table.locator("th").all()] == ["fold", "accuracy"]
     assert table.locator("tbody tr").count() == 2
     assert table.locator("tbody tr").nth(1).inner_text().split() == ["2", "0.87"]
@@ -122,8 +126,8 @@ def test_mlmodel_signature_shows_as_a_table(ui_server, sweep_store, new_page):
     assert outputs.locator("tbody td").nth(1).inner_text() == "tensor int64 [-1]"
     assert "sklearn" in page.locator(".model-view").inner_text()
     tree.get_by_role("button", name="MLmodel").click()  # the file itself previews the same way
-    assert page.get_by_role("table", name="Signature inputs").is_visible()
-    assert page.get_by_role("button", name="Register model").is_visible()
+    expect(page.get_by_role("table", name="Signature inputs")).to_be_visible()
+    expect(page.get_by_role("button", name="Register model")).to_be_visible()
 
 
 def test_failed_trial_traceback_is_one_click_away(ui_server, sweep_store, new_page):

@@ -1,4 +1,5 @@
 // A run's artifacts: a folder tree (opened lazily) beside a preview of the selected file or model folder.
+// Each selection mounts its own preview (keyed by path): a file never shows the previous file's text while loading.
 // The selection lives in the URL (`?artifact=path`), so a link can point at one file (e.g. traceback.txt).
 import { useEffect, useState } from "react";
 import type { Run } from "../../api";
@@ -88,8 +89,8 @@ export function ArtifactBrowser({ run }: { run: Run }) {
   if (!selected) preview = <FolderView runId={runId} folder="" listing={root} />;
   else if (!Array.isArray(parent)) preview = parent instanceof Error ? <ErrorBox error={parent} /> : <Loading />;
   else if (!entry) preview = <ErrorBox error={new Error(`No artifact '${selected}' in this run.`)} title="Not found" />;
-  else if (entry.is_dir) preview = <FolderView runId={runId} folder={entry.path} listing={listings[entry.path]} />;
-  else preview = <ArtifactPreview runId={runId} artifactUri={run.info.artifact_uri} file={entry} />;
+  else if (entry.is_dir) preview = <FolderView key={entry.path} runId={runId} folder={entry.path} listing={listings[entry.path]} />;
+  else preview = <ArtifactPreview key={entry.path} runId={runId} artifactUri={run.info.artifact_uri} file={entry} />;
 
   return (
     <div className="artifact-browser">
