@@ -175,12 +175,22 @@ def test_cli_users_and_tokens_and_a_token_printed_once_then_revoked(tmp_path):
     assert "ci" in listed.stdout and secret not in listed.stdout
     token_id = listed.stdout.split()[0]
     assert "root  (admin)" in _cli("server", "users", "list", *store).stdout
+    prompted = _cli("server", "users", "create", "eve", *store, stdin="eve-pass-01\neve-pass-01\n")  # prompt + repeat
+    assert prompted.returncode == 0 and "Created user 'eve'" in prompted.stdout
+    again = _cli("server", "users", "create", "eve", "--password-stdin", *store, stdin="eve-pass-02\n")
+    assert again.returncode == 1 and "already exists" in again.stderr
+    assert _cli("server", "users", "set-password", "eve", "--password-stdin", *store,
+                stdin="eve-pass-03\n").returncode == 0
     server = ServerProcess(str(tmp_path / "store"), extra=("--auth", "--host", "0.0.0.0")).start()  # noqa: S104
     try:
         bearer = {"Authorization": f"Bearer {secret}"}
         assert httpx.get(server.url + "/api/2.0/mlflow/experiments/search", headers=bearer).status_code == 200
         assert _cli("server", "tokens", "delete", token_id, *store).returncode == 0
         assert httpx.get(server.url + "/api/2.0/mlflow/experiments/search", headers=bearer).status_code == 401
+        assert As(server.url, ("eve", "eve-pass-03")).get("/experiments/search").status_code == 200
+        assert As(server.url, ("eve", "eve-pass-01")).get("/experiments/search").status_code == 401
+        assert _cli("server", "users", "delete", "eve", *store).returncode == 0
+        assert As(server.url, ("eve", "eve-pass-03")).get("/experiments/search").status_code == 401
     finally:
         assert server.stop()
 
