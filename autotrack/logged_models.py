@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from typing import Any, Sequence
 
 from autotrack.entities import LoggedModel, ModelMetric
@@ -26,7 +25,10 @@ _linked_inputs: set[tuple[str, str, str]] = set()  # (run id, dataset name, dige
 
 
 def new_model_id() -> str:
-    return "m-" + uuid.uuid4().hex
+    """`m-<32 hex>` as MLflow's; time-ordered (UUIDv7, like run ids), so newest-first is well defined."""
+    from autotrack.store.ids import new_run_id
+
+    return "m-" + new_run_id()
 
 
 def is_model_id_uri(uri: str) -> str | None:

@@ -51,7 +51,12 @@ class SqlLoggedModels:
                 if values:
                     conn.execute(table.insert(), [{"model_id": model_id, "key": str(k), "value": str(v)}
                                                   for k, v in values.items()])
-        return self.get_logged_model(model_id)
+        # built from what was written, not read back: log_model runs on an autologged fit's path
+        return LoggedModel(model_id=model_id, experiment_id=str(experiment_id), name=name,
+                           artifact_location=artifact_location, creation_timestamp=now, last_updated_timestamp=now,
+                           status=status, source_run_id=source_run_id, model_type=model_type,
+                           tags={str(k): str(v) for k, v in (tags or {}).items()},
+                           params={str(k): str(v) for k, v in (params or {}).items()})
 
     def log_model_metrics(self, metrics: Sequence[ModelMetric]) -> None:
         """Link metrics to their models (`log_metric(..., model_id=...)`); the run keeps its own copy."""
@@ -111,7 +116,7 @@ class SqlLoggedModels:
 
     def _logged_models(self, conn: sa.Connection, where) -> list[LoggedModel]:
         m = t.logged_models
-        rows = conn.execute(select(m).where(where).order_by(m.c.creation_time.desc(), m.c.model_id)).all()
+        rows = conn.execute(select(m).where(where).order_by(m.c.creation_time.desc(), m.c.model_id.desc())).all()
         ids = [row.model_id for row in rows]
         params: dict[str, dict] = {i: {} for i in ids}
         tags: dict[str, dict] = {i: {} for i in ids}
