@@ -107,7 +107,7 @@ export function RunPage({ runId }: { runId: string }) {
             onClick={() => setQuery({ tab: key === "overview" ? null : key })}>{label}</button>
         ))}
       </nav>
-      <div role="tabpanel">
+      <div role="tabpanel" key={runId /* another run's views start afresh, never showing this one's data */}>
         {tab === "overview" && <Overview run={run} live={live} />}
         {tab === "charts" && <MetricCharts runIds={[runId]} live />}
         {tab === "artifacts" && <ArtifactBrowser run={run} />}
