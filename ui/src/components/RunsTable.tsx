@@ -2,7 +2,7 @@
 // their parent, sortable headers, and keyboard use (arrows move, Enter opens, space selects,
 // right/left expand/collapse a parent).
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useRef, useState, type CSSProperties, type KeyboardEvent } from "react";
+import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { StatusBadge } from "./common";
 import type { Column } from "./runs/columns";
 import type { RunRow } from "./runs/types";
@@ -43,6 +43,16 @@ export function RunsTable(props: RunsTableProps) {
   const template = ["36px", ...columns.map((column) => `${column.width}px`)].join(" ");
   const width = 36 + columns.reduce((sum, column) => sum + column.width, 0);
   const focused = Math.min(focus, Math.max(rows.length - 1, 0));
+  // Rows are memoized (a scroll re-renders only rows that came into view): their callbacks must stay
+  // the same between renders, so they reach the current props through a ref.
+  const latest = useRef(props);
+  latest.current = props;
+  const actions = useMemo<RowActions>(() => ({
+    open: (row, index) => { setFocus(index); latest.current.onOpen(row); },
+    select: (runId) => latest.current.onSelect(runId),
+    expand: (runId) => latest.current.onExpand(runId),
+    sweepHref: (runId) => latest.current.sweepHref(runId),
+  }), []);
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     const row = rows[focused];
@@ -81,23 +91,29 @@ export function RunsTable(props: RunsTableProps) {
       </div>
       <div style={{ height: virtualizer.getTotalSize(), width, position: "relative" }}>
         {items.map((item) => {
-          const style: CSSProperties = {
-            position: "absolute", top: 0, left: 0, width, height: ROW_HEIGHT,
-            transform: `translateY(${item.start}px)`, gridTemplateColumns: template,
-          };
           const row = rows[item.index];
-          if (!row) return <div key="more" className="runs-row loading-row" style={style}>Loading more runs…</div>;
+          if (!row) {
+            return (
+              <div key="more" className="runs-row loading-row"
+                style={{ transform: `translateY(${item.start}px)`, width }}>Loading more runs…</div>
+            );
+          }
           return (
-            <Row key={row.runId} row={row} columns={columns} style={style} focused={item.index === focused}
-              selected={selected.has(row.runId)} expanded={expanded.has(row.runId)}
-              onClick={() => { setFocus(item.index); props.onOpen(row); }}
-              onSelect={() => props.onSelect(row.runId)} onExpand={() => props.onExpand(row.runId)}
-              sweepHref={props.sweepHref} />
+            <Row key={row.runId} row={row} index={item.index} start={item.start} columns={columns} template={template}
+              width={width} focused={item.index === focused} selected={selected.has(row.runId)}
+              expanded={expanded.has(row.runId)} actions={actions} />
           );
         })}
       </div>
     </div>
   );
+}
+
+interface RowActions {
+  open: (row: RunRow, index: number) => void;
+  select: (runId: string) => void;
+  expand: (runId: string) => void;
+  sweepHref: (runId: string) => string;
 }
 
 function Header({ column, sort, onSort }: { column: Column; sort: Sort | null; onSort: (sort: Sort) => void }) {
@@ -135,10 +151,15 @@ function ChildCounts({ counts }: { counts: Record<string, number> }) {
   );
 }
 
-function Row({ row, columns, style, focused, selected, expanded, onClick, onSelect, onExpand, sweepHref }: {
-  row: RunRow; columns: Column[]; style: CSSProperties; focused: boolean; selected: boolean; expanded: boolean;
-  onClick: () => void; onSelect: () => void; onExpand: () => void; sweepHref: (runId: string) => string;
+const Row = memo(function Row({ row, index, start, columns, template, width, focused, selected, expanded, actions }: {
+  row: RunRow; index: number; start: number; columns: Column[]; template: string; width: number; focused: boolean;
+  selected: boolean; expanded: boolean; actions: RowActions;
 }) {
+  const style = { transform: `translateY(${start}px)`, width, gridTemplateColumns: template };
+  const onClick = () => actions.open(row, index);
+  const onSelect = () => actions.select(row.runId);
+  const onExpand = () => actions.expand(row.runId);
+  const sweepHref = actions.sweepHref;
   const classes = ["runs-row", focused && "focused", selected && "selected", row.depth && "child", row.best && "best"];
   const stop = (event: { stopPropagation: () => void }) => event.stopPropagation();
   return (
@@ -173,4 +194,4 @@ function Row({ row, columns, style, focused, selected, expanded, onClick, onSele
       })}
     </div>
   );
-}
+});

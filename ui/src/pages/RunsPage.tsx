@@ -40,6 +40,7 @@ export function RunsPage({ experimentIds }: { experimentIds: string[] }) {
   const colsParam = query.get("cols");
   const chosen = colsParam === NO_COLUMNS ? [] : colsParam !== null ? list(colsParam) : defaultKeys(keys.data);
   const columnsReady = colsParam !== null || keys.data !== undefined || keys.error !== undefined;
+  const columns = useMemo(() => [...FIXED, ...chosen.map(keyColumn)], [chosen.join(",")]); // eslint-disable-line react-hooks/exhaustive-deps
   const rows = useRunRows({
     experimentIds, filter, sort: sort ? orderBy(sort.id, sort.descending) : null,
     columns: chosen, expanded: [...expanded], enabled: columnsReady,
@@ -102,7 +103,7 @@ export function RunsPage({ experimentIds }: { experimentIds: string[] }) {
           </Empty>
         )
       ) : (
-        <RunsTable rows={visible} columns={[...FIXED, ...chosen.map(keyColumn)]}
+        <RunsTable rows={visible} columns={columns}
           hasMore={rows.hasMore} loadMore={rows.loadMore} sort={sort}
           onSort={(next) => setQuery({ sort: next.id, desc: next.descending ? "1" : null })}
           selected={selected} onSelect={(id) => toggleIn(selected, "sel", id)}
