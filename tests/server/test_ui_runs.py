@@ -101,3 +101,17 @@ def test_malformed_filter_names_its_position(filled):
     message = answer.json()["message"]
     assert "position 28" in message and "mlflow.parentRunId" not in message
     assert httpx.get(filled["url"] + "/runs/table").status_code == 400  # experiment_ids is required
+
+
+def test_sorts_by_params_and_attributes_too(filled):
+    def order(order_by):
+        return httpx.post(filled["url"] + "/runs/table", json={
+            "experiment_ids": [filled["experiment"]], "top_level": True, "order_by": [order_by],
+            "columns": ["params.lr"]}).json()
+
+    by_lr = order("params.lr DESC")
+    assert by_lr["columns"]["params.lr"] == ["0.1", "0.1", "0.01", None]  # the sweep parent has no lr: last
+    by_name = order("attributes.run_name ASC")["runs"]["run_name"]
+    assert by_name == sorted(by_name)
+    assert httpx.post(filled["url"] + "/runs/table", json={
+        "experiment_ids": [filled["experiment"]], "order_by": ["metrics.m SIDEWAYS"]}).status_code == 400
