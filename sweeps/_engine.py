@@ -155,6 +155,13 @@ def sweep(
     dispatched, started = len(rows), time.monotonic()
     bar = _Progress(n_trials, metric_names[0], enabled=progress)
 
+    def trial_context_tags(parent_run_id: str) -> dict[str, str]:
+        """A trial's context tags, written with its run when it runs in this process (one write less per trial)."""
+        tags = context.inherited_tags(parent_run_id)
+        if getattr(runner, "in_process", False) and capture_settings.anything:
+            tags.update(context.tags_for(capture_settings, parent_run_id, tags.get(context.PARENT_PACKAGES), trial=True))
+        return tags
+
     def finish(outcome: TrialOutcome) -> None:
         nonlocal failures
         if outcome.state == "interrupted":  # the objective raised KeyboardInterrupt/SystemExit: stop like Ctrl-C
@@ -195,7 +202,7 @@ def sweep(
                                               tags={PARENT_RUN_ID: parent_id, SWEEP_TAG: str(number),
                                                     REPLAY_TAG: suggestion.replay,
                                                     PARAMS_TAG: json.dumps(params, default=str),
-                                                    **context.inherited_tags(parent_id)},
+                                                    **trial_context_tags(parent_id)},
                                               params=_flat(params))
                     task = TrialTask(number, child, params, objective, metric,
                                      absolute_uri(client.tracking_uri), suggestion.pruning, capture_settings)

@@ -58,6 +58,7 @@ def _in_fresh_context(task: TrialTask) -> TrialOutcome:
 class InlineExecutor:
     capacity = 1
     kills_timed_out_trials = False
+    in_process = True  # trials run in the sweep's process: on its host, in its environment
 
     def __init__(self) -> None:
         self._pending: list[TrialTask] = []
@@ -92,6 +93,7 @@ class ThreadExecutor:
     """
 
     kills_timed_out_trials = True
+    in_process = True
 
     def __init__(self, n_jobs: int, trial_timeout: float | None = None):
         self.capacity = n_jobs

@@ -151,3 +151,20 @@ def test_a_trial_on_a_local_store_flushes_its_context_without_a_waiting_thread(m
     assert _trial._remote(Remote)
     Remote.run.info.artifact_uri = "/tmp/store/artifacts/1/abc/artifacts"
     assert not _trial._remote(Remote)
+
+
+def test_an_in_process_trial_has_its_context_tags_written_with_its_run(monkeypatch):
+    """One write less per trial: the driver, on the same host, writes them when it creates the run."""
+    from autotrack import context
+
+    written = []
+    real = context._log_tags
+    monkeypatch.setattr(context, "_log_tags", lambda client, run_id, tags: written.append(run_id) or
+                        real(client, run_id, tags))
+    result = autotrack.sweep(lambda p: p["x"], {"x": sweeps.uniform(0, 1)}, n_trials=3, algo="random", n_jobs=1,
+                             progress=False)
+    assert written == [result.parent_run_id]  # the trials wrote none of their own
+    for run_id in result.trials["run_id"]:
+        tags = autotrack.get_run(run_id).data.tags
+        assert tags.get("autotrack.context.hostname") and tags.get("autotrack.context.python")
+        assert context.PACKAGES_SAME_AS in tags  # the parent's packages, not repeated

@@ -187,9 +187,10 @@ def _start(client: Any, run: Any, settings: Capture, parent_run_id: str | None,
         return
     if tags is None:
         tags = tags_for(settings, parent_run_id, run.data.tags.get(PARENT_PACKAGES), trial)
+        missing = {k: v for k, v in tags.items() if run.data.tags.get(k) != v}  # a sweep may have written them
         try:
-            if tags:
-                _log_tags(client, run_id, tags)
+            if missing:
+                _log_tags(client, run_id, missing)
         except Exception as error:
             _warn("context tags", error)
     capture = _RunCapture(run_id, _repository(client, run), getattr(client, "_writer", None))

@@ -862,8 +862,10 @@ def _create_engine(db_uri: str, read_only: bool = False) -> sa.Engine:
         creator = sqlite_file.read_only_connector(sa.engine.make_url(db_uri).database) if read_only else None
         # No cap on connections (max_overflow=-1): each thread holds its own read and write one (see
         # `_transaction`), so SQLAlchemy's default cap of 15 made an 8th thread wait 30 s and fail.
-        engine = sa.create_engine(db_uri, connect_args={"timeout": 60, "check_same_thread": False}, max_overflow=-1,
-                                  **({"creator": creator} if creator else {}))
+        # (An in-memory database has one connection in all, SQLAlchemy's SingletonThreadPool: no cap to lift.)
+        in_memory = sa.engine.make_url(db_uri).database in (None, "", ":memory:")
+        options = ({} if in_memory else {"max_overflow": -1}) | ({"creator": creator} if creator else {})
+        engine = sa.create_engine(db_uri, connect_args={"timeout": 60, "check_same_thread": False}, **options)
 
         @event.listens_for(engine, "connect")
         def _configure(dbapi_connection, _record) -> None:
