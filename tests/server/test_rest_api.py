@@ -93,7 +93,7 @@ def test_errors_use_mlflow_codes_and_statuses(api):
     ("GET", f"{API}/traces/abc"),
     ("POST", f"{API}/logged-models"),
     ("GET", "/api/2.0/mlflow/gateway-proxy"),
-    ("POST", "/ajax-api/2.0/mlflow/runs/log-inputs"),
+    ("GET", "/ajax-api/2.0/mlflow/webhooks/list"),
 ])
 def test_unimplemented_mlflow_endpoints_answer_501_naming_them(api, method, path):
     answer = api.request(method, path, json={"name": "m", "version": "1", "stage": "Production"})
