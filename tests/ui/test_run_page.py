@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import httpx
 import numpy as np
+import pandas as pd
 
 from playwright.sync_api import expect
 
@@ -26,6 +27,8 @@ def _logged_run(server_url: str) -> tuple[str, str]:
         for step in range(LONG):
             autotrack.log_metric("lr", 0.1 * 0.999 ** step, step=step)
         autotrack.set_tag("team", "vision")
+        frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [0, 1, 0]})
+        autotrack.log_input(autotrack.data.from_pandas(frame, name="train-frame", targets="y"), context="training")
         autotrack.log_dict({"layers": [64, 32], "dropout": 0.2}, "config/model.json")
         autotrack.log_dict({"epochs": 12, "schedule": "cosine"}, "config/train.yaml")
         autotrack.log_text("fold,accuracy\n1,0.91\n2,0.87\n", "results/folds.csv")
@@ -61,6 +64,10 @@ def test_run_page_shows_header_params_metrics_tags_and_family(ui_server, new_pag
     drawn = long.locator("polyline").get_attribute("points").split()
     assert 100 <= len(drawn) <= 240  # thinned on the server to the sparkline's width
 
+    datasets = page.get_by_role("table", name="Datasets")
+    assert datasets.locator("tbody tr").count() == 1
+    assert datasets.locator("tbody td").nth(0).inner_text() == "train-frame"
+    assert datasets.locator("tbody td").nth(1).inner_text() == "training"
     assert page.get_by_role("table", name="Tags", exact=True).locator("tr", has_text="team").is_visible()
     system = page.get_by_role("table", name="System tags").inner_text()
     assert "mlflow.user" in system and "mlflow.source.name" in system and "team" not in system

@@ -10,6 +10,7 @@ import { listArtifacts } from "../components/run/artifacts";
 import { KeyValueTable } from "../components/run/KeyValueTable";
 import { MetricsTable } from "../components/run/MetricsTable";
 import { RunChildren } from "../components/run/RunChildren";
+import { RunDatasets } from "../components/run/RunDatasets";
 import { RunHeader } from "../components/run/RunHeader";
 import { displayStatus, splitTags } from "../components/run/runData";
 import { useApi, useInterval } from "../hooks";
@@ -67,6 +68,7 @@ function Overview({ run, live }: { run: Run; live: boolean }) {
           <MetricsTable runId={run.info.run_id} metrics={run.data.metrics ?? []} live={live} />
         </section>
       </div>
+      <RunDatasets run={run} />
       <RunChildren run={run} live={live} />
       <div className="grid-2">
         <section>
