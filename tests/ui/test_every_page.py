@@ -53,7 +53,8 @@ def _views(url: str, sweep_store: dict) -> list[View]:
     ]
 
 
-def _check(new_page, view: View, theme: str, size: str, tmp_path) -> None:
+def _check(new_page, view: View, theme: str, size: str, tmp_path) -> list[str]:
+    """What is wrong with this view (the page's own JavaScript errors fail the test in `new_page`)."""
     page = new_page(view.url, color_scheme=theme, expect_errors=view.expect_errors, viewport=VIEWPORTS[size])
     if view.expect_errors:  # a 4xx is logged, but no script may fail: listen from the start of a reload
         crashes: list[str] = []
@@ -61,11 +62,15 @@ def _check(new_page, view: View, theme: str, size: str, tmp_path) -> None:
         page.reload()
     page.locator(view.ready).first.wait_for()
     page.screenshot(path=str(tmp_path / f"{theme}-{size}-{view.name}.png"), full_page=True)
-    assert page.locator("html").get_attribute("data-theme") == theme, view.name
+    problems = []
+    if page.locator("html").get_attribute("data-theme") != theme:
+        problems.append(f"{view.name}: not in the {theme} theme")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{view.name}: the page scrolls sideways by {overflow}px at {size}"
-    if view.expect_errors:
-        assert not crashes, f"{view.name}: {crashes}"
+    if overflow > 0:
+        problems.append(f"{view.name}: the page scrolls sideways by {overflow}px at {size}")
+    if view.expect_errors and crashes:
+        problems.append(f"{view.name}: {crashes}")
+    return problems
 
 
 @pytest.mark.parametrize("size", sorted(VIEWPORTS))
@@ -74,10 +79,11 @@ def test_every_page_renders_in_both_themes(ui_server, sweep_store, new_page, tmp
     client = autotrack.Client(tracking_uri=ui_server.url)
     client.register_model(f"runs:/{sweep_store['model_run']}/model", MODEL)
     client.set_registered_model_alias(MODEL, "champion", 1)
-    for view in _views(ui_server.url, sweep_store):
-        _check(new_page, view, theme, size, tmp_path)
+    problems = [problem for view in _views(ui_server.url, sweep_store)
+                for problem in _check(new_page, view, theme, size, tmp_path)]
     empty = ServerProcess(str(tmp_path / "empty-store")).start()
     try:
-        _check(new_page, View("empty-store", f"{empty.url}/", "text=No runs yet"), theme, size, tmp_path)
+        problems += _check(new_page, View("empty-store", f"{empty.url}/", "text=No runs yet"), theme, size, tmp_path)
     finally:
         assert empty.stop()
+    assert not problems, problems
