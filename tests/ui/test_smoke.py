@@ -14,7 +14,7 @@ def test_page_renders_with_navigation(ui_server, new_page):
     page = new_page(ui_server.url + "/")
     page.get_by_role("link", name="autotrack").wait_for()
     assert page.title() == "autotrack"
-    assert page.get_by_role("link", name="Models").is_visible()
+    assert page.get_by_role("link", name="Models", exact=True).is_visible()
 
 
 def test_theme_toggle_switches_and_is_remembered(ui_server, new_page):
