@@ -55,7 +55,7 @@ autotrack.set_experiment("load")
 client = autotrack.Client()
 print("ready", flush=True)
 sys.stdin.readline()
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 with autotrack.start_run(run_name=f"client-{index}") as run:
     autotrack.log_params(params)
     now = int(time.time() * 1000)
@@ -66,7 +66,8 @@ with autotrack.start_run(run_name=f"client-{index}") as run:
         latencies.append(time.perf_counter() - sent)
     for path in files:
         autotrack.log_artifact(path, "files")
-print(json.dumps({"run_id": run.info.run_id, "seconds": time.perf_counter() - start, "latencies": latencies}))
+print(json.dumps({"run_id": run.info.run_id, "seconds": time.perf_counter() - start,
+                  "cpu_seconds": time.process_time() - cpu, "latencies": latencies}))
 """
 
 MLFLOW_CLIENT = _COMMON + """
@@ -77,7 +78,7 @@ mlflow.set_experiment("load")
 client = mlflow.MlflowClient()
 print("ready", flush=True)
 sys.stdin.readline()
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 with mlflow.start_run(run_name=f"client-{index}") as run:
     mlflow.log_params(params)
     now = int(time.time() * 1000)
@@ -88,7 +89,8 @@ with mlflow.start_run(run_name=f"client-{index}") as run:
         latencies.append(time.perf_counter() - sent)
     for path in files:
         mlflow.log_artifact(path, "files")
-print(json.dumps({"run_id": run.info.run_id, "seconds": time.perf_counter() - start, "latencies": latencies}))
+print(json.dumps({"run_id": run.info.run_id, "seconds": time.perf_counter() - start,
+                  "cpu_seconds": time.process_time() - cpu, "latencies": latencies}))
 """
 
 
@@ -100,6 +102,8 @@ class LoadResult:
     total_seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    client_seconds: list[float] = field(default_factory=list)  # each client's own time from "go" to its run's end
+    client_cpu_seconds: float = 0.0  # CPU the clients spent on the load, all of them together
 
     def p99_ms(self) -> float:
         ordered = sorted(self.latencies)
@@ -140,6 +144,8 @@ def run_clients(program: str, url: str, clients: int, metrics: int, python: str 
         report = json.loads(out.strip().splitlines()[-1])
         result.run_ids[index] = report["run_id"]
         result.latencies.extend(report["latencies"])
+        result.client_seconds.append(report["seconds"])
+        result.client_cpu_seconds += report["cpu_seconds"]
     return result
 
 
