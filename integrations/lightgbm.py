@@ -151,8 +151,11 @@ def _before_fit(call: Call) -> None:
 
 
 def _after_fit(call: Call, model: Any) -> None:
-    # what fit handed to lightgbm.train (objective, metric, num_threads resolved), where MLflow logs them
-    trained = {k: v for k, v in model.booster_.params.items() if k != "num_iterations"}
+    # what fit handed to lightgbm.train (objective, metric, num_threads resolved), where MLflow logs them;
+    # only keys not logged before the fit (a constructor's `metric="auc"` arrives as ["auc"]: never a conflict)
+    given = call.target.get_params()
+    trained = {k: v for k, v in model.booster_.params.items()
+               if k != "num_iterations" and (k not in given or (k == "objective" and given[k] is None))}
     _boosting.log_params(call.run_id, {**trained, "num_boost_round": call.target.n_estimators,
                                        "keep_training_booster": False})
     _boosting.log_eval_history(call.run_id, call.state.get("history", {}), logged=_logged(call))
