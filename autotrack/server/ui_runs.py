@@ -49,6 +49,9 @@ def _experiment_ids(fields: dict) -> list[str]:
 def experiments(state: ServerState, fields: dict) -> dict:
     store = state.store
     found = store.search_experiments(view_type(fields.get("view_type")))
+    if "experiment_ids" in fields:  # only these (the auth layer passes the ones a user may read)
+        allowed = set(_list(fields["experiment_ids"]))
+        found = [e for e in found if e.experiment_id in allowed]
     activity = store.experiment_activity([e.experiment_id for e in found])
     listed = []
     for experiment in found:

@@ -115,3 +115,8 @@ def test_sorts_by_params_and_attributes_too(filled):
     assert by_name == sorted(by_name)
     assert httpx.post(filled["url"] + "/runs/table", json={
         "experiment_ids": [filled["experiment"]], "order_by": ["metrics.m SIDEWAYS"]}).status_code == 400
+
+
+def test_experiments_can_be_limited_to_some_ids(filled):
+    answer = httpx.get(filled["url"] + "/experiments", params={"experiment_ids": filled["empty"]}).json()
+    assert [e["name"] for e in answer["experiments"]] == ["empty"]
