@@ -83,7 +83,9 @@ def test_every_page_renders_in_both_themes(ui_server, sweep_store, new_page, tmp
                 for problem in _check(new_page, view, theme, size, tmp_path)]
     empty = ServerProcess(str(tmp_path / "empty-store")).start()
     try:
-        problems += _check(new_page, View("empty-store", f"{empty.url}/", "text=No runs yet"), theme, size, tmp_path)
+        for view in (View("empty-store", f"{empty.url}/", "text=No runs yet"),
+                     View("empty-models", f"{empty.url}/#/models", "text=No registered models yet")):
+            problems += _check(new_page, view, theme, size, tmp_path)
     finally:
         assert empty.stop()
     assert not problems, problems
