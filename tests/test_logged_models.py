@@ -55,3 +55,4 @@ def test_search_filters_and_orders_as_mlflow(store):
     assert store.search_logged_models(["0"], max_results=1)[0].name == "none"
     with pytest.raises(InvalidInput):
         store.search_logged_models(["0"], "attributes.start_time > 0")
+

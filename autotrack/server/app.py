@@ -116,11 +116,12 @@ def _aliases(path: str) -> list[str]:
 def create_app(state: ServerState, auth=None) -> Starlette:
     """The server application over `state`'s store and artifact root; `auth` (`auth.AuthSettings`) turns
     on users and permissions for every route."""
-    from autotrack.server import artifacts, experiments, registry, runs, ui_charts, ui_models, ui_runs, ui_sweeps
+    from autotrack.server import (artifacts, experiments, logged_models, registry, runs, ui_charts, ui_models, ui_runs,
+                                  ui_sweeps)
 
     routes: list[BaseRoute] = []
     allowed: dict[str, set[str]] = {}
-    for module in (experiments, runs, registry, ui_runs, ui_charts, ui_sweeps, ui_models):
+    for module in (experiments, runs, registry, logged_models, ui_runs, ui_charts, ui_sweeps, ui_models):
         for path, methods, handler in module.ROUTES:
             for alias in _aliases(path):
                 routes.append(Route(alias, json_endpoint(handler, state), methods=methods))

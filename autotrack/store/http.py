@@ -29,6 +29,7 @@ from autotrack.exceptions import AutotrackException, InvalidInput, NotFound
 from autotrack.server import wire
 from autotrack.server.errors import exception_from_error
 from autotrack.server.wire_inputs import dataset_inputs_to_json
+from autotrack.server.wire_logged_models import logged_model_from_json, model_metric_to_json
 from autotrack.store.base import MetricEntry
 
 __all__ = ["ARTIFACTS_PATH", "AccessDenied", "HttpStore", "ServerUnreachable", "close_session", "session"]
@@ -303,6 +304,38 @@ class HttpStore:
             "params": [{"key": p.key, "value": p.value} for p in params],
             "tags": [{"key": t.key, "value": t.value} for t in tags],
         })
+
+    # -- logged models (autotrack's own routes: MLflow's keep a logged model's files elsewhere) -------------
+    def _model(self, data: dict) -> Any:
+        return logged_model_from_json(data, self._local_uri(data.get("artifact_location")))
+
+    def create_logged_model(self, model_id: str, experiment_id: str, name: str, artifact_location: str,
+                            source_run_id: str | None = None, params: dict[str, str] | None = None,
+                            tags: dict[str, str] | None = None, model_type: str | None = None) -> Any:
+        body = {"model_id": model_id, "experiment_id": str(experiment_id), "name": name,
+                "artifact_location": self._wire_uri(artifact_location), "source_run_id": source_run_id,
+                "params": wire.pairs(params or {}), "tags": wire.pairs(tags or {}), "model_type": model_type}
+        return self._model(self._call("POST", f"{OWN}/logged-models/create", body)["model"])
+
+    def get_logged_model(self, model_id: str) -> Any:
+        return self._model(self._call("GET", f"{OWN}/logged-models/get", {"model_id": model_id})["model"])
+
+    def search_logged_models(self, experiment_ids: Sequence[str], filter_string: str = "",
+                             order_by: Sequence[Any] | None = None, max_results: int | None = None) -> list:
+        body = {"experiment_ids": list(experiment_ids), "filter": filter_string,
+                "order_by": list(order_by) if order_by else None, "max_results": max_results}
+        return [self._model(m) for m in self._call("POST", f"{OWN}/logged-models/search", body)["models"]]
+
+    def log_model_metrics(self, metrics: Sequence[Any]) -> None:
+        if metrics:
+            self._call("POST", f"{OWN}/logged-models/log-metrics",
+                       {"metrics": [model_metric_to_json(m) for m in metrics]})
+
+    def log_logged_model_params(self, model_id: str, params: dict[str, str]) -> None:
+        self._call("POST", f"{OWN}/logged-models/log-params", {"model_id": model_id, "params": wire.pairs(params)})
+
+    def set_logged_model_tags(self, model_id: str, tags: dict[str, str]) -> None:
+        self._call("POST", f"{OWN}/logged-models/set-tags", {"model_id": model_id, "tags": wire.pairs(tags)})
 
     def log_inputs(self, run_id: str, datasets: Sequence[Any] = ()) -> None:
         self._call("POST", f"{API}/runs/log-inputs", {"run_id": run_id,

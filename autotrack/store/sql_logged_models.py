@@ -44,7 +44,7 @@ class SqlLoggedModels:
         now = _now()
         with self._write() as conn:
             conn.execute(t.logged_models.insert().values(
-                model_id=model_id, experiment_id=int(experiment_id), name=name, artifact_location=artifact_location,
+                model_id=model_id, experiment_id=_experiment(experiment_id), name=name, artifact_location=artifact_location,
                 source_run_id=source_run_id, model_type=model_type, status=status, creation_time=now,
                 last_updated_time=now))
             for table, values in ((t.logged_model_params, params), (t.logged_model_tags, tags)):
@@ -110,7 +110,8 @@ class SqlLoggedModels:
     ) -> list[LoggedModel]:
         comparisons = parse_filter(filter_string)
         with self._read() as conn:
-            models = self._logged_models(conn, t.logged_models.c.experiment_id.in_([int(e) for e in experiment_ids]))
+            wanted = [_experiment(e) for e in experiment_ids]
+            models = self._logged_models(conn, t.logged_models.c.experiment_id.in_(wanted))
         found = order_models([m for m in models if all(matches(m, c) for c in comparisons)], order_by)
         return found[:max_results] if max_results else found
 
@@ -137,6 +138,13 @@ class SqlLoggedModels:
             model_type=row.model_type, tags=tags[row.model_id], params=params[row.model_id],
             metrics=tuple(metrics[row.model_id]),
         ) for row in rows]
+
+
+def _experiment(experiment_id: Any) -> int:
+    try:
+        return int(experiment_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"No experiment with id '{experiment_id}': experiment ids are integers.") from None
 
 
 def _latest(model: LoggedModel, key: str) -> float | None:
@@ -183,8 +191,11 @@ def order_models(models: list[LoggedModel], order_by: Sequence[Any] | None) -> l
     """MLflow's order_by for logged models: `[{"field_name": "metrics.acc", "ascending": False}]` or strings
     (`"metrics.acc DESC"`); newest first by default. Models without the key come last."""
     for clause in reversed(list(order_by or [])):
-        if isinstance(clause, dict):
-            field, ascending = clause["field_name"], clause.get("ascending", True)
+        if isinstance(clause, dict) and isinstance(clause.get("field_name"), str):
+            field, ascending = clause["field_name"], bool(clause.get("ascending", True))
+        elif isinstance(clause, dict) or not isinstance(clause, str):
+            raise InvalidInput(f"order_by takes {{'field_name': 'metrics.accuracy', 'ascending': False}} or "
+                               f"'metrics.accuracy DESC', got {clause!r:.100}.")
         else:
             field, _, direction = str(clause).strip().partition(" ")
             ascending = direction.strip().upper() != "DESC"
