@@ -116,6 +116,26 @@ LOGGER = textwrap.dedent('''
 ''')
 
 
+def zoom_survives_live_updates(page) -> None:
+    """Drag over the left half zooms in; new points do not undo it; a double-click shows them all again."""
+    plot = page.locator(PLOT.format("loss"))
+    box = page.locator(PLOT.format("loss") + " .u-over").bounding_box()
+    page.mouse.move(box["x"] + 5, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    page.wait_for_function("s => Number(document.querySelector(s).dataset.xMax) < "
+                           "Number(document.querySelector(s).dataset.points) / 2 + 2", arg=PLOT.format("loss"))
+    zoomed = float(plot.get_attribute("data-x-max"))
+    points = int(plot.get_attribute("data-points"))
+    page.wait_for_function("([s, n]) => Number(document.querySelector(s).dataset.points) >= n + 3",
+                           arg=[PLOT.format("loss"), points], timeout=30_000)
+    assert float(plot.get_attribute("data-x-max")) == zoomed
+    page.locator(PLOT.format("loss") + " .u-over").dblclick()
+    page.wait_for_function("([s, x]) => Number(document.querySelector(s).dataset.xMax) > x + 2",
+                           arg=[PLOT.format("loss"), zoomed])
+
+
 def test_a_running_runs_chart_grows_without_a_reload(ui_server, new_page, tmp_path):
     stop = tmp_path / "stop"
     logger = subprocess.Popen([sys.executable, "-c", LOGGER, ui_server.url, str(stop)], stdout=subprocess.PIPE,
@@ -132,6 +152,7 @@ def test_a_running_runs_chart_grows_without_a_reload(ui_server, new_page, tmp_pa
                                arg=[PLOT.format("loss"), first], timeout=30_000)
         assert page.evaluate("window.notReloaded") is True
         assert page.locator(".metric-charts").get_attribute("data-live") == "1"
+        zoom_survives_live_updates(page)
     finally:
         stop.touch()
         assert logger.wait(timeout=30) == 0

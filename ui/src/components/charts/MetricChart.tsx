@@ -1,7 +1,7 @@
 // One metric's chart: uPlot in its "faceted" mode (each run has its own x values, so 50 runs of
 // different lengths need no joined table), lines of min-max downsampled points, a hover that names the
 // nearest run, step and value. The wrapper exposes what was drawn (data-points, data-drawn, data-drawn-at)
-// so tests and the benchmark can read it.
+// and its x range (data-x-min, data-x-max), so tests and the benchmark can read it.
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
@@ -38,7 +38,8 @@ function seconds(value: number): string {
 }
 
 /** Axis ticks: short enough for the axis' 64 pixels (1e-4, 0.25, 1.2e+6). */
-function tick(value: number): string {
+function tick(value: number | null): string {
+  if (value === null) return ""; // log scales leave some ticks unlabelled
   const abs = Math.abs(value);
   if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return value.toExponential(0);
   return String(+value.toPrecision(4));
@@ -72,6 +73,7 @@ export function MetricChart({ title, lines, xAxis, logScale, smoothing, theme, h
   const plot = useRef<uPlot | null>(null);
   const linesRef = useRef(lines);
   linesRef.current = lines;
+  const zoomed = useRef(false); // a user's zoom (drag to select) survives live updates; double-click resets
   const shape = `${xAxis}|${logScale}|${theme}|${smoothing > 0}|${height}|${lines.map((l) => l.run.run_id + l.color).join(",")}`;
 
   // (Re)create the chart when its shape changes: axis, scale, theme, the set of runs.
@@ -98,8 +100,10 @@ export function MetricChart({ title, lines, xAxis, logScale, smoothing, theme, h
       ],
       series: buildSeries(lines, smoothing),
       hooks: {
-        draw: [() => {
+        draw: [(u) => {
           drawn += 1;
+          element.dataset.xMin = String(u.scales.x.min);
+          element.dataset.xMax = String(u.scales.x.max);
           const current = linesRef.current;
           element.dataset.points = String(current.reduce((sum, line) => sum + line.xs.length, 0));
           element.dataset.stored = String(current.reduce((sum, line) => sum + line.count, 0));
@@ -107,10 +111,13 @@ export function MetricChart({ title, lines, xAxis, logScale, smoothing, theme, h
           element.dataset.drawnAt = String(performance.now());
         }],
         setCursor: [(u) => showNearest(u, tooltip, linesRef.current, xAxis, smoothing)],
+        setSelect: [(u) => { if (u.select.width > 0) zoomed.current = true; }],
       },
     };
     const created = new uPlot(options, buildData(lines, smoothing), element);
     created.over.appendChild(tooltip);
+    created.over.addEventListener("dblclick", () => { zoomed.current = false; });
+    zoomed.current = false;
     plot.current = created;
     const resize = new ResizeObserver(() => {
       const width = Math.max(200, element.clientWidth);
@@ -129,7 +136,10 @@ export function MetricChart({ title, lines, xAxis, logScale, smoothing, theme, h
   const first = useRef(true);
   useEffect(() => {
     if (first.current) { first.current = false; return; }
-    plot.current?.setData(buildData(lines, smoothing));
+    const current = plot.current;
+    if (!current) return;
+    current.setData(buildData(lines, smoothing), !zoomed.current);
+    if (zoomed.current) current.redraw(); // setData without rescaling does not draw
   }, [lines, smoothing]);
 
   return (
