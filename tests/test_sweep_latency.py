@@ -82,6 +82,16 @@ def test_the_log_is_started_over_when_it_grows(sqlite_store, monkeypatch):
     assert {run.data.metrics["loss"] for run in runs} == {float(n) for n in range(400)}
 
 
+def test_the_thread_retires_when_writes_stop_and_comes_back_with_the_next(sqlite_store, monkeypatch):
+    monkeypatch.setattr(sqlite_wal, "IDLE_S", 0.2)
+    checkpointer = sqlite_store._checkpointer
+    ids = _fill(sqlite_store, 3)
+    _wait_for(lambda: not checkpointer._running, "the idle thread's retirement")
+    done = checkpointer.checkpoints
+    sqlite_store.end_run(ids[0], "KILLED", 5)
+    _wait_for(lambda: checkpointer.checkpoints > done, "a checkpoint by a new thread")
+
+
 def test_a_memory_store_has_no_checkpointer(tmp_path):
     assert SqlStore("sqlite:///:memory:", str(tmp_path))._checkpointer is None
 
@@ -95,11 +105,12 @@ def test_a_forked_child_checkpoints_its_own_writes(tmp_path):
         pid = os.fork()
         if pid == 0:
             store.after_fork()
+            before = store._checkpointer.checkpoints
             store.create_run(experiment_id, "child", "me", 0, tags=[], params=[])
             deadline = time.monotonic() + 60
-            while not store._checkpointer.checkpoints and time.monotonic() < deadline:
+            while store._checkpointer.checkpoints == before and time.monotonic() < deadline:
                 time.sleep(0.02)
-            os._exit(0 if store._checkpointer.checkpoints and store._checkpointer._pid == os.getpid() else 3)
+            os._exit(0 if store._checkpointer.checkpoints > before and store._checkpointer._pid == os.getpid() else 3)
         _, status = os.waitpid(pid, 0)
         print("child", os.waitstatus_to_exitcode(status), len(store.search_runs([experiment_id], "")[0]))
     """)

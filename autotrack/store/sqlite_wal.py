@@ -19,7 +19,8 @@ frames committed since (the bulk is already copied) and syncs, then the
 next writer starts the log over; `journal_size_limit` cuts the file back.
 That wait is the only one a writer meets, once per `RESTART_FRAMES` pages
 (~64 MB of 4 KiB pages: about every thousand sweep trials). A process that never writes
-never starts the thread; a forked child starts its own at its first write.
+never starts the thread, one that stops writing sees it retire with its
+connection, and a forked child starts its own at its first write.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ __all__ = ["Checkpointer"]
 INTERVAL = 0.1  # seconds between checkpoints while writes go on: ~1k-3k pages of log at most between them
 RESTART_FRAMES = 16_000  # log frames (pages) past which the log is started over (a short wait for writers)
 SIZE_LIMIT = 64 * 1024 * 1024  # bytes of log file kept after a reset
+IDLE_S = 2.0  # a thread with no write to follow for this long retires (and closes its connection)
 
 
 class Checkpointer:
@@ -41,8 +43,10 @@ class Checkpointer:
 
     def __init__(self, path: str):
         self.path = path
-        self._pid: int | None = None
+        self._pid = os.getpid()  # the process whose thread, lock and event these are
+        self._lock = threading.Lock()
         self._wake = threading.Event()
+        self._running = False
         self.checkpoints = 0  # passive checkpoints run (tests and benchmarks read it)
         self.last: tuple[int, int, int] | None = None  # (busy, log frames, checkpointed frames) of the last one
         self.restarts: list[float] = []  # seconds each RESTART checkpoint held writers off, at most (newest last)
@@ -54,33 +58,42 @@ class Checkpointer:
         dbapi_connection.execute(f"PRAGMA journal_size_limit={SIZE_LIMIT}")
 
     def wrote(self) -> None:
-        """Called after each committed write: wakes (or starts, in a new process) the checkpoint thread."""
-        if self._pid != os.getpid():
-            self._start()
-        self._wake.set()
+        """Called after each committed write: wakes the checkpoint thread, or starts it (first write, new process,
+        or after it retired for lack of writes)."""
+        if self._pid != os.getpid():  # a forked child: the parent's thread and lock are not its own
+            self._pid, self._lock, self._wake, self._running = os.getpid(), threading.Lock(), threading.Event(), False
+        with self._lock:
+            self._wake.set()
+            if not self._running:
+                self._running = True
+                threading.Thread(target=self._run, args=(self._pid,), name="autotrack-checkpoint",
+                                 daemon=True).start()
 
-    def _start(self) -> None:
-        self._pid = os.getpid()
-        self._wake = threading.Event()  # a forked child's own (the parent's may be held by its thread)
-        threading.Thread(target=self._run, args=(self._wake, self._pid), name="autotrack-checkpoint",
-                         daemon=True).start()
-
-    def _run(self, wake: threading.Event, pid: int) -> None:
+    def _run(self, pid: int) -> None:
+        """Checkpoint after writes; retire (closing the connection) after IDLE_S without any."""
         connection = None
-        while self._pid == pid:
-            wake.wait()
-            time.sleep(INTERVAL)  # let a burst of commits land first: one checkpoint for all of them
-            wake.clear()
-            try:
-                if connection is None:
-                    from urllib.parse import quote
+        try:
+            while self._pid == pid:
+                if not self._wake.wait(IDLE_S):
+                    with self._lock:
+                        if not self._wake.is_set():
+                            self._running = False
+                            return
+                time.sleep(INTERVAL)  # let a burst of commits land first: one checkpoint for all of them
+                self._wake.clear()
+                try:
+                    if connection is None:
+                        from urllib.parse import quote
 
-                    # mode=rw: a deleted store is not recreated here (the writer reports it gone)
-                    connection = sqlite3.connect(f"file:{quote(self.path)}?mode=rw", uri=True, timeout=60,
-                                                 check_same_thread=False, isolation_level=None)
-                self.checkpoint(connection)
-            except sqlite3.Error:
-                pass  # the store's own writes report what is wrong with the file; try again after the next one
+                        # mode=rw: a deleted store is not recreated here (the writer reports it gone)
+                        connection = sqlite3.connect(f"file:{quote(self.path)}?mode=rw", uri=True, timeout=60,
+                                                     check_same_thread=False, isolation_level=None)
+                    self.checkpoint(connection)
+                except sqlite3.Error:
+                    pass  # the store's own writes report what is wrong with the file; tried again after the next
+        finally:
+            if connection is not None:
+                connection.close()
 
     def checkpoint(self, connection: sqlite3.Connection) -> None:
         """One PASSIVE checkpoint, then a RESTART one when the log has grown past RESTART_FRAMES."""
