@@ -89,3 +89,14 @@ def test_every_page_renders_in_both_themes(ui_server, sweep_store, new_page, tmp
     finally:
         assert empty.stop()
     assert not problems, problems
+
+
+def test_a_server_that_stopped_is_said_not_a_blank_page(tmp_path, new_page):
+    server = ServerProcess(str(tmp_path / "store")).start()
+    page = new_page(server.url + "/", expect_errors=True)  # the refused requests are logged by Chromium
+    page.get_by_text("No runs yet", exact=True).wait_for()
+    assert server.stop()
+    page.locator("header.topbar").get_by_role("link", name="Models").click()  # a route change, no page load
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "UNREACHABLE" in alert.inner_text() and "Is it still running?" in alert.inner_text()
