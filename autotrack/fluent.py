@@ -257,7 +257,7 @@ def log_metric(
         stack = _run_stack.get()
         run_id = stack[-1].info.run_id if stack else _run_id()
     _get_client().log_metric(run_id, key, value, timestamp, step, synchronous)
-    if model_id is not None or dataset is not None or logged_models.outputs_of(run_id):
+    if model_id is not None or dataset is not None or run_id in logged_models.run_outputs:  # a dict lookup: hot path
         logged_models.link_metrics(_get_client(), run_id, {key: value}, step, timestamp, model_id, dataset)
 
 
@@ -274,7 +274,7 @@ def log_metrics(
     client, run_id = _get_client(), run_id or _run_id()
     for key, value in _mapping(metrics, "log_metrics").items():
         client.log_metric(run_id, key, value, timestamp, step)
-    if model_id is not None or dataset is not None or logged_models.outputs_of(run_id):  # MLflow 3's links
+    if model_id is not None or dataset is not None or run_id in logged_models.run_outputs:  # MLflow 3's links
         logged_models.link_metrics(client, run_id, _mapping(metrics, "log_metrics"), step, timestamp, model_id,
                                    dataset)
     if synchronous:

@@ -20,7 +20,7 @@ __all__ = ["LoggedModelClient", "get_logged_model", "is_model_id_uri", "last_log
 
 _MODEL_ID_URI = re.compile(r"^models:/(m-[0-9a-f]{32})/?$")
 _last_model_id: str | None = None  # the process's last logged model, as MLflow's `last_logged_model()`
-_outputs: dict[str, list[str]] = {}  # run id -> models it logged in this process (MLflow's run outputs)
+run_outputs: dict[str, list[str]] = {}  # run id -> models it logged in this process (MLflow's run outputs)
 _linked_inputs: set[tuple[str, str, str]] = set()  # (run id, dataset name, digest) already recorded
 
 
@@ -54,7 +54,7 @@ class LoggedModelClient:
                                                model_type)
         _last_model_id = model.model_id
         if source_run_id:
-            _outputs.setdefault(source_run_id, []).append(model.model_id)
+            run_outputs.setdefault(source_run_id, []).append(model.model_id)
         return model
 
     def get_logged_model(self, model_id: str) -> LoggedModel:
@@ -82,7 +82,7 @@ class LoggedModelClient:
 
 def outputs_of(run_id: str) -> list[str]:
     """The models `run_id` logged in this process: its metrics at step 0 belong to them too (MLflow 3)."""
-    return _outputs.get(run_id, [])
+    return run_outputs.get(run_id, [])
 
 
 def link_metrics(client: Any, run_id: str, metrics: dict[str, float], step: int | None, timestamp: int | None,
