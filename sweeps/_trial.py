@@ -104,6 +104,10 @@ class TrialOutcome:
 
 CONTEXT_FLUSH_SECONDS = 10.0  # how long a trial waits for its context files to be written at its end
 _current: contextvars.ContextVar[TrialTask | None] = contextvars.ContextVar("autotrack_trial", default=None)
+# (step, value) of the running trial's last report(): its final value is logged at that step, so the
+# metric's history reads as one curve instead of jumping back to step 0.
+_last_report: contextvars.ContextVar[tuple[int, float] | None] = contextvars.ContextVar("autotrack_trial_report",
+                                                                                      default=None)
 _cancellation: contextvars.ContextVar[Cancellation | None] = contextvars.ContextVar("autotrack_trial_cancellation",
                                                                                     default=None)
 
@@ -137,6 +141,8 @@ def report(value: float, step: int) -> None:
     if cancellation is not None and cancellation.cancelled:
         raise TrialCancelled()
     fluent.log_metric(name, value, step=step)
+    if task is not None:
+        _last_report.set((step, float(value)))
     if task is not None and task.pruning is not None:
         task.pruning.report(float(value), step)
         if task.pruning.should_prune():
@@ -155,6 +161,23 @@ def _values(result: Any, metric: Any) -> tuple[tuple, dict]:
     else:
         metrics = {names[0]: float(result)}
     return tuple(metrics[n] for n in names), metrics
+
+
+def _log_final_metrics(metrics: dict[str, float], metric: Any) -> None:
+    """The objective's returned metrics, at the step of the trial's last report() if it reported (the
+    reported metric is not logged twice when the final value is the last reported one)."""
+    from autotrack import fluent
+
+    last = _last_report.get()
+    if last is None:
+        fluent.log_metrics(metrics)
+        return
+    step, value = last
+    final = dict(metrics)
+    if final.get(_metric_names(metric)[0]) == value:
+        del final[_metric_names(metric)[0]]
+    if final:
+        fluent.log_metrics(final, step=step)
 
 
 def _remote(task: TrialTask) -> bool:
@@ -178,7 +201,7 @@ def run_trial(task: TrialTask, cancellation: Cancellation | None = None) -> Tria
         tracking_uri.set_tracking_uri(task.tracking_uri)  # a fresh worker process
     guard = cancellation or Cancellation()
     start = time.perf_counter()
-    token, guard_token = _current.set(task), _cancellation.set(guard)
+    token, guard_token, report_token = _current.set(task), _cancellation.set(guard), _last_report.set(None)
     try:
         # a program trial's own process records its context (it resumes the run), not this waiting thread
         fluent.attach_run(task.run, capture=False if getattr(task.objective, "logs_itself", False) else task.capture)
@@ -186,7 +209,7 @@ def run_trial(task: TrialTask, cancellation: Cancellation | None = None) -> Tria
             values, metrics = _values(task.objective(dict(task.params)), task.metric)
             with guard.closing():
                 if not getattr(task.objective, "logs_itself", False):
-                    fluent.log_metrics(metrics)
+                    _log_final_metrics(metrics, task.metric)
                 fluent.end_run(RunStatus.FINISHED)
             return TrialOutcome(task.number, task.run_id, "complete", values, None, time.perf_counter() - start,
                                 metrics)
@@ -213,6 +236,7 @@ def run_trial(task: TrialTask, cancellation: Cancellation | None = None) -> Tria
     except TrialCancelled:  # the driver marked the run KILLED; its end is not this trial's to record
         return TrialOutcome(task.number, task.run_id, "cancelled", (), "the sweep stopped", time.perf_counter() - start)
     finally:
+        _last_report.reset(report_token)
         _cancellation.reset(guard_token)
         _current.reset(token)
         from autotrack import context

@@ -481,3 +481,26 @@ def test_progress_bar_on_a_terminal_and_none_when_piped(tmp_path):
     stdout, stderr = _run_sweep_script(tmp_path, stderr_tty=False)
     assert stdout.strip() == "done"
     assert "8/8" not in stderr and "best loss" not in stderr
+
+
+def _curve_then_final(params):
+    import autotrack
+
+    for step in range(4):
+        autotrack.report(0.1 * step, step)
+    return {"loss": params["final"], "size": 3.0}
+
+
+def test_a_trial_that_reported_a_curve_logs_its_final_value_at_the_last_step():
+    result = autotrack.sweep(_curve_then_final, {"final": sweeps.choice([0.1 * 3, 0.9])}, metric="loss",
+                             algo="grid", executor="inline")
+    client = autotrack.Client()
+    for row in result.trials.itertuples():
+        history = [(m.step, m.value) for m in client.get_metric_history(row.run_id, "loss")]
+        reported = [(step, pytest.approx(0.1 * step)) for step in range(4)]
+        if row.value == 0.1 * 3:  # the last report already was the final value: not logged twice
+            assert history == reported
+        else:  # a different final value comes at the last reported step, never back at step 0
+            assert history == [*reported, (3, 0.9)]
+        assert [m.step for m in client.get_metric_history(row.run_id, "size")] == [3]
+        assert client.get_run(row.run_id).data.metrics["loss"] == pytest.approx(row.value)
