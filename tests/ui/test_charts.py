@@ -44,13 +44,15 @@ def _redrawn(page, metric: str, before: str) -> str:
 
 
 def test_a_runs_chart_shows_every_point_it_logged(ui_server, new_page):
-    run_id = _run(ui_server.url, "curve", {"loss": [1 / (1 + s) for s in range(50)], "acc": [s / 20 for s in range(20)]})
+    run_id = _run(ui_server.url, "curve", {"loss": [1 / (1 + s) for s in range(50)], "acc": [s / 20 for s in range(20)],
+                                           "test_score": [0.9]})
     page = new_page(_charts(ui_server, run_id))
     loss = page.locator(PLOT.format("loss"))
     loss.wait_for()
     assert loss.get_attribute("data-points") == "50"
     assert page.locator(PLOT.format("acc")).get_attribute("data-points") == "20"
-    assert page.locator(".metric-chart-title").all_inner_texts() == ["acc", "loss"]
+    assert page.locator(PLOT.format("test_score")).get_attribute("data-points") == "1"
+    assert page.locator(".metric-chart-title").all_inner_texts() == ["acc", "loss", "test_score"]
     page.locator(PLOT.format("loss") + " .u-over").hover(position={"x": 5, "y": 5})
     tooltip = page.locator(PLOT.format("loss") + " .chart-tooltip")
     tooltip.wait_for()

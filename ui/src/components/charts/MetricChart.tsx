@@ -51,12 +51,25 @@ function xLabel(axis: XAxis, value: number): string {
   return String(Math.round(value));
 }
 
+const SHOW_POINTS = 30;
+const linear = uPlot.paths.linear!();
+const dots = uPlot.paths.points!();
+
+/** The line through the points plus a ring at each (uPlot's own point markers do not draw in faceted mode). */
+const withDots: uPlot.Series.PathBuilder = (u, seriesIndex, first, last) => {
+  const line = linear(u, seriesIndex, first, last);
+  const marks = dots(u, seriesIndex, first, last);
+  if (line?.stroke instanceof Path2D && marks?.fill instanceof Path2D) line.stroke.addPath(marks.fill);
+  return line;
+};
+
 function buildSeries(lines: Line[], smoothing: number): uPlot.Series[] {
   const facets: uPlot.Series.Facet[] = [{ scale: "x", auto: true }, { scale: "y", auto: true }];
-  const linear = uPlot.paths.linear!();
   return [{}, ...lines.flatMap((line) => {
-    const main = { label: line.run.run_name, stroke: line.color, width: 1.5, paths: linear, facets,
-      points: { show: false } } as uPlot.Series;
+    // A short history (a final score logged once) shows its points, not an invisible line of one point.
+    const paths = line.xs.length <= SHOW_POINTS ? withDots : linear;
+    const main = { label: line.run.run_name, stroke: line.color, width: 1.5, paths, facets,
+      points: { show: false, size: 6, width: 1.5 } } as uPlot.Series;
     // With smoothing, the logged values stay visible as a faint line under the smoothed one.
     return smoothing > 0 ? [{ ...main, width: 1, alpha: 0.25 } as uPlot.Series, main] : [main];
   })];
@@ -92,7 +105,9 @@ export function MetricChart({ title, lines, xAxis, logScale, smoothing, theme, h
       height,
       legend: { show: false },
       cursor: { points: { show: false }, drag: { x: true, y: false, setScale: true } },
-      scales: { x: { time: xAxis === "wall" }, y: logScale ? { distr: 3, log: 10 } : {} },
+      // one point (or one step) would be a range of zero width: pad it so the point sits in the middle
+      scales: { x: { time: xAxis === "wall", range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) },
+        y: logScale ? { distr: 3, log: 10 } : {} },
       axes: [
         { ...axis, values: xAxis === "step" ? undefined : xAxis === "relative"
           ? (_u, splits) => splits.map(seconds) : undefined },
