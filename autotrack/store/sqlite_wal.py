@@ -19,8 +19,8 @@ frames committed since (the bulk is already copied) and syncs, then the
 next writer starts the log over; `journal_size_limit` cuts the file back.
 That wait is the only one a writer meets, once per `RESTART_FRAMES` pages
 (~64 MB of 4 KiB pages: about every thousand sweep trials). A process that never writes
-never starts the thread, one that stops writing sees it retire with its
-connection, and a forked child starts its own at its first write.
+never starts the thread, one that stops writing sees it retire, and a
+forked child starts its own at its first write.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ __all__ = ["Checkpointer"]
 INTERVAL = 0.1  # seconds between checkpoints while writes go on: ~1k-3k pages of log at most between them
 RESTART_FRAMES = 16_000  # log frames (pages) past which the log is started over (a short wait for writers)
 SIZE_LIMIT = 64 * 1024 * 1024  # bytes of log file kept after a reset
-IDLE_S = 2.0  # a thread with no write to follow for this long retires (and closes its connection)
+IDLE_S = 2.0  # a thread with no write to follow for this long retires
 
 
 class Checkpointer:
@@ -70,30 +70,32 @@ class Checkpointer:
                                  daemon=True).start()
 
     def _run(self, pid: int) -> None:
-        """Checkpoint after writes; retire (closing the connection) after IDLE_S without any."""
-        connection = None
-        try:
-            while self._pid == pid:
-                if not self._wake.wait(IDLE_S):
-                    with self._lock:
-                        if not self._wake.is_set():
-                            self._running = False
-                            return
-                time.sleep(INTERVAL)  # let a burst of commits land first: one checkpoint for all of them
-                self._wake.clear()
-                try:
-                    if connection is None:
-                        from urllib.parse import quote
+        """Checkpoint after writes; retire after IDLE_S without any.
 
-                        # mode=rw: a deleted store is not recreated here (the writer reports it gone)
-                        connection = sqlite3.connect(f"file:{quote(self.path)}?mode=rw", uri=True, timeout=60,
-                                                     check_same_thread=False, isolation_level=None)
+        Each checkpoint opens and closes its own connection: one held open would keep
+        the log file behind at exit (SQLite removes it when the last connection closes),
+        and a reader would then see the log's pages over whatever the file holds.
+        """
+        from urllib.parse import quote
+
+        uri = f"file:{quote(self.path)}?mode=rw"  # mode=rw: a deleted store is not recreated here
+        while self._pid == pid:
+            if not self._wake.wait(IDLE_S):
+                with self._lock:
+                    if not self._wake.is_set():
+                        self._running = False
+                        return
+            time.sleep(INTERVAL)  # let a burst of commits land first: one checkpoint for all of them
+            self._wake.clear()
+            try:
+                connection = sqlite3.connect(uri, uri=True, timeout=60, check_same_thread=False,
+                                             isolation_level=None)
+                try:
                     self.checkpoint(connection)
-                except sqlite3.Error:
-                    pass  # the store's own writes report what is wrong with the file; tried again after the next
-        finally:
-            if connection is not None:
-                connection.close()
+                finally:
+                    connection.close()
+            except sqlite3.Error:
+                pass  # the store's own writes report what is wrong with the file; tried again after the next
 
     def checkpoint(self, connection: sqlite3.Connection) -> None:
         """One PASSIVE checkpoint, then a RESTART one when the log has grown past RESTART_FRAMES."""
