@@ -26,7 +26,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 
 from _common import report  # noqa: E402
-from bench_server import MLFLOW_PYTHON, first_answer, free_port, mlflow_available, stop  # noqa: E402
+from bench_server import MLFLOW_PYTHON, first_answer, free_port, mlflow_available, stop, tree_cpu_seconds  # noqa: E402
 from live_server import ServerProcess  # noqa: E402
 from server_load import AUTOTRACK_CLIENT, MLFLOW_CLIENT, check_runs, run_clients  # noqa: E402
 
@@ -34,21 +34,6 @@ ENV = {"AUTOTRACK_CAPTURE": "none"}
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "32"))
 METRICS = int(os.environ.get("BENCH_METRICS", "5000"))
 WORKERS = "4"
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU seconds (user + system) of a process and its children: a server with all its workers."""
-    import psutil
-
-    root = psutil.Process(pid)
-    total = 0.0
-    for process in [root, *root.children(recursive=True)]:
-        try:
-            times = process.cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
 
 
 def loaded(name: str, program: str, url: str, pid: int, strict: bool = True, **options) -> dict:
