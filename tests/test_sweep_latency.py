@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import pytest
@@ -82,14 +83,19 @@ def test_the_log_is_started_over_when_it_grows(sqlite_store, monkeypatch):
     assert {run.data.metrics["loss"] for run in runs} == {float(n) for n in range(400)}
 
 
-def test_the_thread_retires_when_writes_stop_and_comes_back_with_the_next(sqlite_store, monkeypatch):
-    monkeypatch.setattr(sqlite_wal, "IDLE_S", 0.2)
-    checkpointer = sqlite_store._checkpointer
-    ids = _fill(sqlite_store, 3)
-    _wait_for(lambda: not checkpointer._running, "the idle thread's retirement")
-    done = checkpointer.checkpoints
-    sqlite_store.end_run(ids[0], "KILLED", 5)
-    _wait_for(lambda: checkpointer.checkpoints > done, "a checkpoint by a new thread")
+def test_one_thread_checkpoints_every_store_of_the_process(sqlite_store, tmp_path):
+    other = SqlStore(f"sqlite:///{tmp_path}/other.db", str(tmp_path / "other-artifacts"))
+    try:
+        stores = [sqlite_store, other]
+        done = [store._checkpointer.checkpoints for store in stores]
+        for store in stores:
+            _fill(store, 2)
+        for store, before in zip(stores, done):
+            _wait_for(lambda: store._checkpointer.checkpoints > before, "a checkpoint of each store")
+        names = [thread.name for thread in threading.enumerate()]
+        assert names.count("autotrack-checkpoint") == 1
+    finally:
+        other._engine.dispose()
 
 
 def test_a_memory_store_has_no_checkpointer(tmp_path):
@@ -110,7 +116,7 @@ def test_a_forked_child_checkpoints_its_own_writes(tmp_path):
             deadline = time.monotonic() + 60
             while store._checkpointer.checkpoints == before and time.monotonic() < deadline:
                 time.sleep(0.02)
-            os._exit(0 if store._checkpointer.checkpoints > before and store._checkpointer._pid == os.getpid() else 3)
+            os._exit(0 if store._checkpointer.checkpoints > before else 3)
         _, status = os.waitpid(pid, 0)
         print("child", os.waitstatus_to_exitcode(status), len(store.search_runs([experiment_id], "")[0]))
     """)

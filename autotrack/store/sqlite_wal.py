@@ -19,7 +19,7 @@ frames committed since (the bulk is already copied) and syncs, then the
 next writer starts the log over; `journal_size_limit` cuts the file back.
 That wait is the only one a writer meets, once per `RESTART_FRAMES` pages
 (~64 MB of 4 KiB pages: about every thousand sweep trials). A process that never writes
-never starts the thread, one that stops writing sees it retire, and a
+never starts the thread; one thread serves every store of a process, and a
 forked child starts its own at its first write.
 """
 
@@ -35,18 +35,25 @@ __all__ = ["Checkpointer"]
 INTERVAL = 0.1  # seconds between checkpoints while writes go on: ~1k-3k pages of log at most between them
 RESTART_FRAMES = 16_000  # log frames (pages) past which the log is started over (a short wait for writers)
 SIZE_LIMIT = 64 * 1024 * 1024  # bytes of log file kept after a reset
-IDLE_S = 2.0  # a thread with no write to follow for this long retires
+class _Thread:
+    """The one checkpoint thread of a process, for every store the process writes."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.pending: set[Checkpointer] = set()
+        self.running = False
+
+
+_thread = _Thread()
 
 
 class Checkpointer:
-    """Checkpoints one SQLite database file from a background thread of the process that writes it."""
+    """Checkpoints one SQLite database file from the background thread of the process that writes it."""
 
     def __init__(self, path: str):
         self.path = path
-        self._pid = os.getpid()  # the process whose thread, lock and event these are
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._running = False
         self.checkpoints = 0  # passive checkpoints run (tests and benchmarks read it)
         self.last: tuple[int, int, int] | None = None  # (busy, log frames, checkpointed frames) of the last one
         self.restarts: list[float] = []  # seconds each RESTART checkpoint held writers off, at most (newest last)
@@ -58,44 +65,36 @@ class Checkpointer:
         dbapi_connection.execute(f"PRAGMA journal_size_limit={SIZE_LIMIT}")
 
     def wrote(self) -> None:
-        """Called after each committed write: wakes the checkpoint thread, or starts it (first write, new process,
-        or after it retired for lack of writes)."""
-        if self._pid != os.getpid():  # a forked child: the parent's thread and lock are not its own
-            self._pid, self._lock, self._wake, self._running = os.getpid(), threading.Lock(), threading.Event(), False
-        with self._lock:
-            self._wake.set()
-            if not self._running:
-                self._running = True
-                threading.Thread(target=self._run, args=(self._pid,), name="autotrack-checkpoint",
-                                 daemon=True).start()
+        """Called after each committed write: has the process's checkpoint thread (started once) do this store."""
+        global _thread
+        if _thread.pid != os.getpid():  # a forked child: the parent's thread is not there
+            _thread = _Thread()
+        worker = _thread
+        with worker.lock:
+            worker.pending.add(self)
+            worker.wake.set()
+            if not worker.running:
+                worker.running = True
+                threading.Thread(target=_serve, args=(worker,), name="autotrack-checkpoint", daemon=True).start()
 
-    def _run(self, pid: int) -> None:
-        """Checkpoint after writes; retire after IDLE_S without any.
+    def run(self) -> None:
+        """Checkpoint now, on a connection of its own (opened and closed here).
 
-        Each checkpoint opens and closes its own connection: one held open would keep
-        the log file behind at exit (SQLite removes it when the last connection closes),
-        and a reader would then see the log's pages over whatever the file holds.
+        One held open would keep the log file behind at exit (SQLite removes it when
+        the last connection closes), and a reader would then see the log's pages over
+        whatever the file holds. Errors are left to the store's own writes to report.
         """
         from urllib.parse import quote
 
-        uri = f"file:{quote(self.path)}?mode=rw"  # mode=rw: a deleted store is not recreated here
-        while self._pid == pid:
-            if not self._wake.wait(IDLE_S):
-                with self._lock:
-                    if not self._wake.is_set():
-                        self._running = False
-                        return
-            time.sleep(INTERVAL)  # let a burst of commits land first: one checkpoint for all of them
-            self._wake.clear()
+        try:  # mode=rw: a deleted store is not recreated here
+            connection = sqlite3.connect(f"file:{quote(self.path)}?mode=rw", uri=True, timeout=60,
+                                         check_same_thread=False, isolation_level=None)
             try:
-                connection = sqlite3.connect(uri, uri=True, timeout=60, check_same_thread=False,
-                                             isolation_level=None)
-                try:
-                    self.checkpoint(connection)
-                finally:
-                    connection.close()
-            except sqlite3.Error:
-                pass  # the store's own writes report what is wrong with the file; tried again after the next
+                self.checkpoint(connection)
+            finally:
+                connection.close()
+        except Exception:
+            pass  # tried again after the next write
 
     def checkpoint(self, connection: sqlite3.Connection) -> None:
         """One PASSIVE checkpoint, then a RESTART one when the log has grown past RESTART_FRAMES."""
@@ -106,3 +105,15 @@ class Checkpointer:
             self.last = connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
             del self.restarts[:-100]
             self.restarts.append(time.perf_counter() - started)
+
+
+def _serve(worker: _Thread) -> None:
+    """Checkpoint, shortly after writes, every store written since the last round."""
+    while True:
+        worker.wake.wait()
+        time.sleep(INTERVAL)  # let a burst of commits land first: one checkpoint for all of them
+        with worker.lock:
+            worker.wake.clear()
+            due, worker.pending = worker.pending, set()
+        for checkpointer in due:
+            checkpointer.run()
