@@ -189,3 +189,46 @@ def test_unknown_or_plain_runs_get_a_clear_message(ui_server, sweep_store, new_p
     assert "is not a sweep" in page.get_by_role("alert").inner_text()
     page.get_by_role("link", name=f"Open {sweep_store['model_run']} as a run").click()
     assert page.url.endswith(f"#/runs/{sweep_store['model_run']}")
+
+
+def test_trial_rows_stay_one_line_at_1000_px_with_the_error_truncated(ui_server, sweep_store, new_page):
+    page = new_page(f"{ui_server.url}/#/sweeps/{sweep_store['sweep']}", viewport={"width": 1000, "height": 700})
+    page.locator(f'{PARALLEL}[data-drawn="true"]').wait_for()
+    rows = page.locator('[data-testid="trial-table"] tbody tr[data-run-id]')
+    heights = rows.evaluate_all("rows => rows.map(row => row.getBoundingClientRect().height)")
+    assert heights and max(heights) < 40, heights  # one line each (the Error cell wrapped run names onto 3)
+    error = page.locator('tr[data-state="FAILED"] td.trial-error button').first
+    assert error.evaluate("el => el.scrollWidth > el.clientWidth")  # cut with an ellipsis ...
+    assert "ValueError: solver 'broken' does not exist" in error.get_attribute("title")  # ... whole on hover
+    error.click()
+    assert "solver 'broken' does not exist" in page.get_by_test_id("traceback").inner_text()
+
+
+def test_a_sweep_of_many_trials_renders_only_the_rows_in_view(ui_server, new_page):
+    client = autotrack.Client(tracking_uri=str(ui_server.store))  # the server's own store, written directly
+    experiment = client.create_experiment("big-sweep")
+    parent = client.create_run(experiment, run_name="big", tags={"autotrack.sweep": "parent"},
+                               params={"metric": "loss", "mode": "minimize", "algo": "random", "n_trials": 600})
+    total = 600
+    for number in range(total):
+        lr = round(0.001 * (number + 1), 6)
+        run = client.create_run(experiment, run_name=f"big-{number}", params={"lr": lr},
+                                tags={"mlflow.parentRunId": parent.info.run_id, "autotrack.sweep": str(number),
+                                      "autotrack.trial.params": json.dumps({"lr": lr})})
+        client.log_metric(run.info.run_id, "loss", 1.0 / (number + 1))
+        client.set_terminated(run.info.run_id)
+    client.set_terminated(parent.info.run_id)
+    page = open_sweep(new_page, ui_server.url, parent.info.run_id)
+    page.get_by_text(f"{total} trials", exact=True).wait_for()
+    rendered = table_run_ids(page)
+    assert 0 < len(rendered) < 100, len(rendered)  # the DOM holds the rows in view, not all 600
+    scroller = page.get_by_test_id("trial-scroller")
+    scroller.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+    page.locator('tr[data-run-id] td:first-child', has_text=str(total - 1)).first.wait_for()
+    numbers = page.locator("tr[data-run-id] td:first-child").all_inner_texts()
+    assert str(total - 1) in numbers and "0" not in numbers
+    # sorting is over all trials, not only the rendered ones: descending loss puts trial 0 first
+    page.locator("th").get_by_role("button", name="loss").click()
+    page.locator("th").get_by_role("button", name="loss ▲").click()
+    scroller.evaluate("el => { el.scrollTop = 0; }")
+    page.wait_for_function("() => document.querySelector('tr[data-run-id] td').innerText === '0'")
