@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from playwright.sync_api import expect
+from test_sweep_page import store_trials
 
 import autotrack
 
@@ -76,7 +77,7 @@ def test_run_page_shows_header_params_metrics_tags_and_family(ui_server, new_pag
     child_link.click()
     page.locator(".run-name", has_text="fold-1").wait_for()
     assert page.url.endswith(f"#/runs/{child_id}")
-    page.locator(".run-facts").get_by_role("link", name=run_id[:8]).click()  # the parent link
+    page.locator(".run-facts").get_by_role("link", name="trainer").click()  # the parent link, by its name
     page.locator(".run-name", has_text="trainer").wait_for()
 
 
@@ -188,3 +189,15 @@ def test_running_run_updates_without_a_reload(ui_server, new_page):
     page.wait_for_function("cell => cell.textContent === '8'", arg=steps.element_handle())
     client.set_terminated(run_id)
     page.locator(".run-header .badge", has_text="FINISHED").wait_for()
+
+
+def test_a_trial_names_its_sweep_as_parent_with_links_to_it(ui_server, sweep_store, new_page):
+    sweep_id = sweep_store["sweep"]
+    trial_id = store_trials(ui_server.url, sweep_id)[0]["run_id"]
+    page = new_page(f"{ui_server.url}/#/runs/{trial_id}")
+    parent = page.locator(".run-facts .parent-link")
+    expect(parent).to_have_text("logreg-sweep")  # the sweep's name, not its short id
+    assert parent.get_attribute("href").endswith(f"#/runs/{sweep_id}?tab=overview")
+    page.locator(".run-facts").get_by_role("link", name="sweep view").click()
+    page.get_by_role("heading", name="logreg-sweep").wait_for()
+    assert page.url.endswith(f"#/sweeps/{sweep_id}")

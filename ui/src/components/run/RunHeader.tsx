@@ -4,7 +4,22 @@ import { mlflow, type Experiment, type Run } from "../../api";
 import { formatDuration, formatTime, shortId } from "../../format";
 import { useApi } from "../../hooks";
 import { StatusBadge } from "../common";
-import { displayStatus, PARENT_TAG, runName, runRoute, tagMap } from "./runData";
+import { displayStatus, PARENT_TAG, runName, runRoute, SWEEP_TAG, tagMap } from "./runData";
+
+/** The parent by its name (a sweep's trial names its sweep) with a link to it, and to its sweep view when it
+ * is one; the short id stands in until the parent is read, or when it cannot be (deleted, no access). */
+function ParentLink({ runId }: { runId: string }) {
+  const parent = useApi(() => mlflow.get<{ run: Run }>("runs/get", { run_id: runId }).then((found) => found.run), [runId]);
+  const isSweep = parent.data ? tagMap(parent.data)[SWEEP_TAG] === "parent" : false;
+  return (
+    <>
+      <Link href={runRoute(runId)} className="parent-link" title={runId}>
+        {parent.data ? runName(parent.data) : shortId(runId)}
+      </Link>
+      {isSweep && <> · <Link href={`/sweeps/${runId}`} className="parent-sweep-link">sweep view</Link></>}
+    </>
+  );
+}
 
 export function RunHeader({ run }: { run: Run }) {
   const tags = tagMap(run);
@@ -23,7 +38,7 @@ export function RunHeader({ run }: { run: Run }) {
     ["Source", tags["mlflow.source.name"] ? <code title={tags["mlflow.source.name"]}>{tags["mlflow.source.name"]}</code> : "—"],
     ["Git commit", commit ? <code title={commit}>{commit.slice(0, 12)}</code> : "—"],
   ];
-  if (parent) facts.push(["Parent run", <Link href={runRoute(parent)} className="parent-link">{shortId(parent)}</Link>]);
+  if (parent) facts.push(["Parent run", <ParentLink runId={parent} />]);
   return (
     <header className="run-header">
       <nav className="crumbs muted">
