@@ -159,7 +159,8 @@ def sweep(
         """A trial's context tags, written with its run when it runs in this process (one write less per trial)."""
         tags = context.inherited_tags(parent_run_id)
         if getattr(runner, "in_process", False) and capture_settings.anything:
-            tags.update(context.tags_for(capture_settings, parent_run_id, tags.get(context.PARENT_PACKAGES), trial=True))
+            hint = tags.get(context.PARENT_PACKAGES)
+            tags.update(context.tags_for(capture_settings, parent_run_id, hint, trial=True))
         return tags
 
     def finish(outcome: TrialOutcome) -> None:
