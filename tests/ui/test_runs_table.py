@@ -95,7 +95,7 @@ def test_add_a_metric_column_and_sort_by_it(sweep_page, sweep_store, ui_server):
     assert "sort=metrics.accuracy" in page.url and "desc=1" in page.url
 
 
-def test_filter_lists_matching_runs_and_a_malformed_one_shows_where(sweep_page, ui_server):
+def test_filter_lists_matching_runs_and_a_malformed_one_shows_where(sweep_page, ui_server, tmp_path):
     open_table, experiment = sweep_page
     page = open_table(expect_errors=True)  # the browser logs the 400 that answers the malformed filter
     box = page.get_by_label("Filter runs")
@@ -115,6 +115,16 @@ def test_filter_lists_matching_runs_and_a_malformed_one_shows_where(sweep_page, 
     assert "position 41" in error.inner_text()
     assert error.locator("mark").inner_text() == "~ 'x'"
     assert box.get_attribute("aria-invalid") == "true"
+    # the last good rows stay, dimmed under the error, rather than an empty page
+    page.get_by_test_id("stale-rows").wait_for()
+    kept = {row.get_attribute("data-run-id") for row in page.locator(".runs-row[data-run-id]").all()}
+    assert kept == expected
+    assert float(page.locator(".runs-stale").evaluate("el => getComputedStyle(el).opacity")) < 1
+    page.screenshot(path=str(tmp_path / "stale-rows.png"))
+    box.fill("params.solver = 'lbfgs'")
+    box.press("Enter")
+    error.wait_for(state="detached")
+    assert page.locator(".runs-stale").count() == 0 and page.get_by_test_id("stale-rows").count() == 0
 
 
 def test_url_restores_the_view_after_a_reload(sweep_page, sweep_store):

@@ -62,6 +62,7 @@ export function RunsPage({ experimentIds }: { experimentIds: string[] }) {
   const filterError = filterErrorPosition(rows.error) !== null ? rows.error : undefined;
   const otherError = filterError === undefined ? rows.error : undefined;
   const picked = [...selected];
+  const staleRows = rows.error !== undefined && rows.stale; // the last good rows, kept under the error
 
   return (
     <div className="runs-page">
@@ -69,7 +70,7 @@ export function RunsPage({ experimentIds }: { experimentIds: string[] }) {
         <h1>{known.length ? known.map((e) => e.name).join(" + ") : `Experiment ${experimentIds.join(", ")}`}</h1>
         <span className="muted">
           {experiments.data && `${total.toLocaleString()} runs`}
-          {rows.loading && rows.top && " · updating…"}
+          {rows.loading && rows.top && !staleRows && " · updating…"}
         </span>
       </div>
       {unknown.length > 0 && (
@@ -91,6 +92,9 @@ export function RunsPage({ experimentIds }: { experimentIds: string[] }) {
         {picked.length > 0 && <button onClick={() => setQuery({ sel: null }, { replace: true })}>Clear selection</button>}
       </div>
       {otherError !== undefined && <ErrorBox error={otherError} title="The runs could not be read" />}
+      {staleRows && rows.top !== undefined && rows.top.length > 0 && (
+        <div className="muted stale-note" data-testid="stale-rows">The runs of the last query that worked, until this one is fixed:</div>
+      )}
       {unknown.length === experimentIds.length ? null : rows.top === undefined || !columnsReady ? (
         rows.error === undefined && <Loading what="Loading runs" />
       ) : rows.top.length === 0 ? (
@@ -103,13 +107,15 @@ export function RunsPage({ experimentIds }: { experimentIds: string[] }) {
           </Empty>
         )
       ) : (
-        <RunsTable rows={visible} columns={columns}
-          hasMore={rows.hasMore} loadMore={rows.loadMore} sort={sort}
-          onSort={(next) => setQuery({ sort: next.id, desc: next.descending ? "1" : null })}
-          selected={selected} onSelect={(id) => toggleIn(selected, "sel", id)}
-          expanded={expanded} onExpand={(id) => toggleIn(expanded, "open", id)}
-          onOpen={(row) => go(`/runs/${row.runId}`)}
-          sweepHref={(id) => href(`/sweeps/${id}`)} />
+        <div className={staleRows ? "runs-stale" : undefined}>
+          <RunsTable rows={visible} columns={columns}
+            hasMore={rows.hasMore} loadMore={rows.loadMore} sort={sort}
+            onSort={(next) => setQuery({ sort: next.id, desc: next.descending ? "1" : null })}
+            selected={selected} onSelect={(id) => toggleIn(selected, "sel", id)}
+            expanded={expanded} onExpand={(id) => toggleIn(expanded, "open", id)}
+            onOpen={(row) => go(`/runs/${row.runId}`)}
+            sweepHref={(id) => href(`/sweeps/${id}`)} />
+        </div>
       )}
       {!rows.nested && rows.top && rows.top.length > 0 && (
         <div className="muted hint">A filter lists matching runs flat; clear it to see trials folded under their sweep.</div>

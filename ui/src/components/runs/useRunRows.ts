@@ -21,12 +21,15 @@ export interface RowsQuery {
 }
 
 export interface Rows {
-  /** Top-level runs (every matching run when a filter is set), in the server's order. */
+  /** Top-level runs (every matching run when a filter is set), in the server's order; after a failed
+   * read, the last rows read (`stale`). */
   top: RunRow[] | undefined;
   /** Children of expanded parents, by parent id. */
   children: Record<string, RunRow[]>;
   hasMore: boolean;
   loading: boolean;
+  /** The rows are of an earlier query (the current one is loading or failed). */
+  stale: boolean;
   error: unknown;
   /** Whether trials are folded under their parent (no filter) or listed flat (a filter is set). */
   nested: boolean;
@@ -61,7 +64,8 @@ export function useRunRows(query: RowsQuery): Rows {
         setError(undefined);
         setLoading(false);
       },
-      (reason) => { if (live) { setError(reason); setTop(undefined); setLoading(false); } },
+      // The last good rows stay (the page dims them under the error): a typo in the filter hides nothing.
+      (reason) => { if (live) { setError(reason); setLoading(false); } },
     );
     return () => { live = false; };
   }, [fetchPage, query.enabled]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -125,7 +129,7 @@ export function useRunRows(query: RowsQuery): Rows {
 
   return {
     top: top?.rows, children: childrenNow, hasMore: top?.key === key && top.next !== null,
-    loading: loading || top?.key !== key, error, nested, loadMore,
+    loading: loading || top?.key !== key, stale: top !== undefined && top.key !== key, error, nested, loadMore,
   };
 }
 
