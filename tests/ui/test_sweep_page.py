@@ -173,10 +173,17 @@ def test_charts_follow_the_theme(ui_server, sweep_store, new_page, tmp_path):
     chart.wait_for()
     label_color = "el => el.__chart.getOption().parallelAxis[0].axisLabel.color"
     assert chart.evaluate(label_color) == "#a0a7b4"  # --fg-soft of the dark theme
+    # the solver labels sit on a chip of the page's background, readable where the lines meet them
+    solver_label = chart.evaluate("el => el.__chart.getOption().parallelAxis.find(a => a.name === 'solver').axisLabel")
+    assert solver_label["backgroundColor"] == "#15171c" and solver_label["color"] == "#a0a7b4"
     page.screenshot(path=str(tmp_path / "dark.png"), full_page=True)
     page.get_by_role("button", name="Switch to light theme").click()
     page.wait_for_function(f"() => document.querySelector('{PARALLEL}').__chart.getOption()"
                            ".parallelAxis[0].axisLabel.color === '#5c6370'")  # redrawn in the light one
+    background = page.evaluate("() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()")
+    assert chart.evaluate("el => el.__chart.getOption().parallelAxis[2].axisLabel.backgroundColor") == background
+    assert background != "#15171c"
+    page.screenshot(path=str(tmp_path / "light.png"), full_page=True)
 
 
 def test_unknown_or_plain_runs_get_a_clear_message(ui_server, sweep_store, new_page):

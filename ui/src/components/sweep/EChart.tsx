@@ -67,7 +67,7 @@ function subscribeTheme(callback: () => void) {
   return () => observer.disconnect();
 }
 
-export interface ChartColors { theme: string; fg: string; soft: string; border: string; accent: string; ok: string; bad: string; muted: string }
+export interface ChartColors { theme: string; bg: string; fg: string; soft: string; border: string; accent: string; ok: string; bad: string; muted: string }
 
 /** The theme's colours for canvas charts; changes (and so redraws the charts) when the theme switches. */
 export function useChartColors(): ChartColors {
@@ -77,7 +77,7 @@ export function useChartColors(): ChartColors {
 
 function readColors(theme: string): ChartColors {
   return {
-    theme, fg: cssVar("--fg"), soft: cssVar("--fg-soft"), border: cssVar("--border"), accent: cssVar("--accent"),
+    theme, bg: cssVar("--bg"), fg: cssVar("--fg"), soft: cssVar("--fg-soft"), border: cssVar("--border"), accent: cssVar("--accent"),
     ok: cssVar("--ok"), bad: cssVar("--bad"), muted: cssVar("--muted"),
   };
 }

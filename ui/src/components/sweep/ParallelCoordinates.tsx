@@ -32,6 +32,9 @@ export function ParallelCoordinates({ summary, onSelect, resetKey }: ParallelCoo
     const values = plotted.map((t) => t.value as number);
     const low = Math.min(...values), high = Math.max(...values);
     const style = axisStyle(colors);
+    // Every line of a category meets its axis at the label's height: a chip in the page's background keeps
+    // the label readable over them (axes draw above the series).
+    const categoryLabel = { ...style.axisLabel, backgroundColor: colors.bg, padding: [2, 5], borderRadius: 3 };
     return {
       animation: false,
       parallel: { left: 70, right: 90, top: 60, bottom: 30, parallelAxisDefault: { nameGap: 18, realtime: true } },
@@ -40,6 +43,7 @@ export function ParallelCoordinates({ summary, onSelect, resetKey }: ParallelCoo
         ...axes.map((axis, dim) => ({
           id: `param:${axis.name}`, dim, name: axis.name, type: axis.kind,
           data: axis.kind === "category" ? axis.categories : undefined, scale: axis.kind === "value", ...style,
+          ...(axis.kind === "category" ? { axisLabel: categoryLabel } : {}),
         })),
         { id: "objective", dim: axes.length, name: sweep.metric, type: "value", scale: true, ...style,
           nameTextStyle: { color: colors.fg, fontWeight: "bold" } },
