@@ -55,9 +55,12 @@ const SHOW_POINTS = 30;
 const linear = uPlot.paths.linear!();
 const dots = uPlot.paths.points!();
 
-/** The line through the points plus a ring at each (uPlot's own point markers do not draw in faceted mode). */
-const withDots: uPlot.Series.PathBuilder = (u, seriesIndex, first, last) => {
+/** The line through the points, plus a ring at each while there are few (a final score logged once would
+ * otherwise be an invisible line of one point; uPlot's own markers do not draw in faceted mode). Decided
+ * at each draw, so a live run's first points have rings and lose them as the line grows. */
+const lineWithDots: uPlot.Series.PathBuilder = (u, seriesIndex, first, last) => {
   const line = linear(u, seriesIndex, first, last);
+  if (last - first + 1 > SHOW_POINTS) return line;
   const marks = dots(u, seriesIndex, first, last);
   if (line?.stroke instanceof Path2D && marks?.fill instanceof Path2D) line.stroke.addPath(marks.fill);
   return line;
@@ -66,9 +69,7 @@ const withDots: uPlot.Series.PathBuilder = (u, seriesIndex, first, last) => {
 function buildSeries(lines: Line[], smoothing: number): uPlot.Series[] {
   const facets: uPlot.Series.Facet[] = [{ scale: "x", auto: true }, { scale: "y", auto: true }];
   return [{}, ...lines.flatMap((line) => {
-    // A short history (a final score logged once) shows its points, not an invisible line of one point.
-    const paths = line.xs.length <= SHOW_POINTS ? withDots : linear;
-    const main = { label: line.run.run_name, stroke: line.color, width: 1.5, paths, facets,
+    const main = { label: line.run.run_name, stroke: line.color, width: 1.5, paths: lineWithDots, facets,
       points: { show: false, size: 6, width: 1.5 } } as uPlot.Series;
     // With smoothing, the logged values stay visible as a faint line under the smoothed one.
     return smoothing > 0 ? [{ ...main, width: 1, alpha: 0.25 } as uPlot.Series, main] : [main];
