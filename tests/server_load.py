@@ -71,6 +71,9 @@ print(json.dumps({"run_id": run.info.run_id, "seconds": time.perf_counter() - st
 """
 
 MLFLOW_CLIENT = _COMMON + """
+# MLflow 3.17's telemetry thread sets and unsets an environment variable while requests reads the
+# environment: now and then a request fails with '_MLFLOW_TELEMETRY_SESSION_ID' (1 of 32 clients here).
+os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 import mlflow
 from mlflow.entities import Metric
 mlflow.set_tracking_uri(url)
