@@ -4,8 +4,9 @@ A sweep is written straight into a folder store (a parent run and TRIALS trial r
 engine tags them, 10 % failed with a traceback, 10 % pruned, four params), served by `autotrack server`.
 Reported: the summary endpoint's answer time and size, the importance endpoint's time (Optuna's fANOVA on
 the completed trials, then remembered; and its CPU seconds alone), the time from navigation to the parallel
-coordinates drawn (median of REPEAT fresh pages), and the gzipped JavaScript the sweep page adds to the runs
-page (the ECharts chunk).
+coordinates drawn (median of REPEAT fresh pages), the virtualized trial table's rows in the DOM and frame
+times while it scrolls end to end, and the gzipped JavaScript the sweep page adds to the runs page (the
+ECharts chunk).
 """
 
 from __future__ import annotations
@@ -97,6 +98,29 @@ def time_to_parallel(browser, url: str) -> float:
     return elapsed
 
 
+def trial_table_figures(browser, url: str) -> dict:
+    """The virtualized trial table: rows in the DOM, and frame times while it scrolls from top to bottom
+    in 40 steps (one step per animation frame; the longest frame is what a user feels as a stutter)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    page.goto(url)
+    page.locator('[data-testid="trial-table"] tbody tr[data-run-id]').first.wait_for()
+    rows = page.locator('[data-testid="trial-table"] tbody tr[data-run-id]').count()
+    frames = page.evaluate("""async () => {
+        const el = document.querySelector('[data-testid="trial-scroller"]');
+        const times = []; let last = performance.now();
+        for (let step = 1; step <= 40; step++) {
+            el.scrollTop = el.scrollHeight * step / 40;
+            await new Promise((resolve) => requestAnimationFrame(resolve));
+            const now = performance.now(); times.push(now - last); last = now;
+        }
+        return times; }""")
+    context.close()
+    return {"trial_table_dom_rows": rows, "trial_table_scroll_frame_median_ms": statistics.median(frames),
+            "trial_table_scroll_frame_max_ms": max(frames)}
+
+
 def main() -> None:
     import httpx
     from conftest import CHROMIUM, CHROMIUM_ARGS
@@ -129,6 +153,7 @@ def main() -> None:
                 time_to_parallel(browser, url)  # warm
                 figures["navigation_to_parallel_drawn_s"] = statistics.median(
                     time_to_parallel(browser, url) for _ in range(REPEAT))
+                figures.update(trial_table_figures(browser, url))
                 browser.close()
         finally:
             server.stop()

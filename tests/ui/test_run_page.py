@@ -150,7 +150,7 @@ def test_failed_trial_traceback_is_one_click_away(ui_server, sweep_store, new_pa
     text.wait_for()
     assert "solver 'broken' does not exist" in text.inner_text()
     assert "ValueError" in text.inner_text()
-    page.locator(".run-facts").get_by_role("link", name=sweep_store["sweep"][:8]).click()  # up to the sweep's run
+    page.locator(".run-facts").get_by_role("link", name="logreg-sweep", exact=True).click()  # up to the sweep's run
     page.locator(".run-children tbody tr").first.wait_for()  # its overview with the trials, not this trial's file
     assert "artifact=" not in page.url
 
