@@ -211,7 +211,7 @@ def test_trial_rows_stay_one_line_at_1000_px_with_the_error_truncated(ui_server,
     assert "solver 'broken' does not exist" in page.get_by_test_id("traceback").inner_text()
 
 
-def test_a_sweep_of_many_trials_renders_only_the_rows_in_view(ui_server, new_page):
+def test_a_sweep_of_many_trials_renders_only_the_rows_in_view(ui_server, new_page, tmp_path):
     client = autotrack.Client(tracking_uri=str(ui_server.store))  # the server's own store, written directly
     experiment = client.create_experiment("big-sweep")
     parent = client.create_run(experiment, run_name="big", tags={"autotrack.sweep": "parent"},
@@ -234,6 +234,7 @@ def test_a_sweep_of_many_trials_renders_only_the_rows_in_view(ui_server, new_pag
     page.locator('tr[data-run-id] td:first-child', has_text=str(total - 1)).first.wait_for()
     numbers = page.locator("tr[data-run-id] td:first-child").all_inner_texts()
     assert str(total - 1) in numbers and "0" not in numbers
+    scroller.screenshot(path=str(tmp_path / "scrolled-to-the-end.png"))  # the header stays on top
     # sorting is over all trials, not only the rendered ones: descending loss puts trial 0 first
     page.locator("th").get_by_role("button", name="loss").click()
     page.locator("th").get_by_role("button", name="loss ▲").click()
