@@ -93,7 +93,9 @@ export function RunsPage({ experimentIds }: { experimentIds: string[] }) {
       </div>
       {otherError !== undefined && <ErrorBox error={otherError} title="The runs could not be read" />}
       {staleRows && rows.top !== undefined && rows.top.length > 0 && (
-        <div className="muted stale-note" data-testid="stale-rows">The runs of the last query that worked, until this one is fixed:</div>
+        <div className="muted stale-note" data-testid="stale-rows">
+          The runs of the last query that worked, until this one is fixed:
+        </div>
       )}
       {unknown.length === experimentIds.length ? null : rows.top === undefined || !columnsReady ? (
         rows.error === undefined && <Loading what="Loading runs" />

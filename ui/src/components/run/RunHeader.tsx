@@ -9,7 +9,8 @@ import { displayStatus, PARENT_TAG, runName, runRoute, SWEEP_TAG, tagMap } from 
 /** The parent by its name (a sweep's trial names its sweep) with a link to it, and to its sweep view when it
  * is one; the short id stands in until the parent is read, or when it cannot be (deleted, no access). */
 function ParentLink({ runId }: { runId: string }) {
-  const parent = useApi(() => mlflow.get<{ run: Run }>("runs/get", { run_id: runId }).then((found) => found.run), [runId]);
+  const parent = useApi(() => mlflow.get<{ run: Run }>("runs/get", { run_id: runId }).then((found) => found.run),
+    [runId]);
   const isSweep = parent.data ? tagMap(parent.data)[SWEEP_TAG] === "parent" : false;
   return (
     <>

@@ -92,7 +92,8 @@ export function TrialTable({ trials, params, metric, bestRunId }: {
       <table className="plain trial-table" data-testid="trial-table" aria-rowcount={sorted.length + 1}
         style={{ minWidth: FIXED_WIDTH + 90 * params.length + 180 }}>
         <colgroup>
-          <col className="col-number" /><col className="col-run" /><col className="col-state" /><col className="col-value" />
+          <col className="col-number" /><col className="col-run" />
+          <col className="col-state" /><col className="col-value" />
           {params.map((name) => <col key={name} className="col-param" />)}
           <col className="col-duration" /><col className="col-error" />
         </colgroup>
