@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
@@ -104,3 +105,31 @@ class ScoringServer:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=20)
+
+
+class ThreadServer:
+    """The server app under uvicorn in a thread, over a store made for one test."""
+
+    def __init__(self, store, artifact_root: str):
+        import uvicorn
+
+        from autotrack.server.app import create_app
+        from autotrack.server.state import ServerState
+
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+        config = uvicorn.Config(create_app(ServerState(store, artifact_root)), log_level="warning",
+                                access_log=False, lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
+        self.thread.start()
+        wait_until_up(self.url)
+
+    def stop(self) -> None:
+        from autotrack.store.http import close_session
+
+        close_session(self.url)
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.socket.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from server_load import AUTOTRACK_CLIENT, MLFLOW_CLIENT, check_runs, run_clients
 
-from conftest import ServerProcess
+from live_server import ServerProcess
 
 CLIENTS = 8
 METRICS = 5_000

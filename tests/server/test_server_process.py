@@ -15,7 +15,7 @@ import pytest
 import autotrack
 from autotrack.exceptions import InvalidInput
 
-from conftest import ServerProcess
+from live_server import ServerProcess
 
 
 @pytest.fixture
@@ -125,7 +125,7 @@ def test_metrics_survive_a_server_restart(tmp_path, monkeypatch):
 
 def test_server_that_is_down_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("AUTOTRACK_HTTP_RETRY_SECONDS", "0.5")
-    from conftest import free_port
+    from live_server import free_port
 
     autotrack.set_tracking_uri(f"http://127.0.0.1:{free_port()}")
     start = time.perf_counter()

@@ -13,7 +13,7 @@ import autotrack
 import test_fluent
 import test_registry
 
-from conftest import ThreadServer
+from live_server import ThreadServer
 
 SLICE = (test_fluent, test_registry)  # every test of these but those named in _LOCAL_ONLY
 # Tests that choose their own store (URI forms, PostgreSQL, another folder) or run scripts pinned to

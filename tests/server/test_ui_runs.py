@@ -14,7 +14,7 @@ def filled(tmp_path):
     """A server over a store with a sweep (parent + 4 trials: 2 finished, 1 failed, 1 pruned), three
     plain runs with a metric `m` and a param `lr`, and an empty experiment."""
     from autotrack.store.sql import SqlStore
-    from server.conftest import ThreadServer
+    from live_server import ThreadServer
 
     store = SqlStore(f"sqlite:///{tmp_path / 'ui.db'}", str(tmp_path / "artifacts"))
     experiment = store.create_experiment("tabled")
