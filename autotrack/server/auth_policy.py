@@ -24,6 +24,7 @@ READ, EDIT, MANAGE = 1, 2, 3
 ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
 _API = ("/api/2.0/mlflow/", "/api/autotrack/", "/api/2.0/mlflow-artifacts/")
 _REGISTRY = ("/api/2.0/mlflow/registered-models/", "/api/2.0/mlflow/model-versions/")
+_REGISTRY_NAMED = (*_REGISTRY, "/api/autotrack/registered-models/")
 _UI = "/api/autotrack/ui/"
 _READ_SEGMENTS = frozenset({"get", "search", "get-by-name", "get-history", "list", "get-latest-versions",
                             "get-download-uri"})
@@ -179,18 +180,26 @@ class Policy:
         if template.endswith("/runs/create") and not experiments:
             experiments.add("0")  # the route's own default
         runs = _ids(fields.get("run_id")) | _ids(fields.get("run_uuid")) | _ids(fields.get("run_ids"))
-        runs |= _ids(fields.get("parent_run_id"))
+        runs |= _ids(fields.get("parent_run_id")) | _ids(fields.get("source_run_id"))
+        # a logged model being created has no experiment yet (the insert refuses an id that exists)
+        model_ids = set() if template.endswith("/logged-models/create") else _ids(fields.get("model_id"))
         rows = fields.get("metrics")
-        if isinstance(rows, list):  # autotrack's compact rows [run_id, key, value, timestamp, step] of any runs
-            runs |= {str(row[0]) for row in rows if isinstance(row, (list, tuple)) and row}
+        if isinstance(rows, list):  # autotrack's compact rows [run_id, key, value, timestamp, step] of any runs,
+            for row in rows:        # or logged models' metric objects naming their model (and run)
+                if isinstance(row, (list, tuple)) and row:
+                    runs.add(str(row[0]))
+                elif isinstance(row, dict):
+                    runs |= _ids(row.get("run_id"))
+                    model_ids |= _ids(row.get("model_id"))
         for run_id in runs:
             experiments.add(self.run_experiment(run_id) or f"unknown-run:{run_id}")
-        for model_id in _ids(fields.get("model_id")):  # MLflow 3's logged models live in an experiment
+        for model_id in model_ids:  # MLflow 3's logged models live in an experiment
             experiments.add(self.logged_model_experiment(model_id) or f"unknown-model:{model_id}")
         for name in _values(fields.get("experiment_name")):
             found = self.state.store.get_experiment_by_name(name)
             experiments.add(found.experiment_id if found else f"unknown-name:{name}")
-        models = set(_values(fields.get("name"))) if not template.startswith("/api/2.0/mlflow/experiments/") else set()
+        # `name` is a registered model's on registry routes only (elsewhere: an experiment's, a logged model's)
+        models = set(_values(fields.get("name"))) if template.startswith(_REGISTRY_NAMED) else set()
         return experiments, models
 
     def _create(self, user: User, template: str, fields: dict) -> Decision:

@@ -42,15 +42,18 @@ class SqlLoggedModels:
         if not re.fullmatch(r"m-[0-9a-f]{32}", str(model_id)):
             raise InvalidInput(f"A logged model id looks like m-<32 hex digits>, got {model_id!r}.")
         now = _now()
-        with self._write() as conn:
-            conn.execute(t.logged_models.insert().values(
-                model_id=model_id, experiment_id=_experiment(experiment_id), name=name, artifact_location=artifact_location,
-                source_run_id=source_run_id, model_type=model_type, status=status, creation_time=now,
-                last_updated_time=now))
-            for table, values in ((t.logged_model_params, params), (t.logged_model_tags, tags)):
-                if values:
-                    conn.execute(table.insert(), [{"model_id": model_id, "key": str(k), "value": str(v)}
-                                                  for k, v in values.items()])
+        try:
+            with self._write() as conn:
+                conn.execute(t.logged_models.insert().values(
+                    model_id=model_id, experiment_id=_experiment(experiment_id), name=name,
+                    artifact_location=artifact_location, source_run_id=source_run_id, model_type=model_type,
+                    status=status, creation_time=now, last_updated_time=now))
+                for table, values in ((t.logged_model_params, params), (t.logged_model_tags, tags)):
+                    if values:
+                        conn.execute(table.insert(), [{"model_id": model_id, "key": str(k), "value": str(v)}
+                                                      for k, v in values.items()])
+        except sa.exc.IntegrityError:
+            raise InvalidInput(f"Logged model '{model_id}' already exists: a new model needs a new id.") from None
         # built from what was written, not read back: log_model runs on an autologged fit's path
         return LoggedModel(model_id=model_id, experiment_id=str(experiment_id), name=name,
                            artifact_location=artifact_location, creation_timestamp=now, last_updated_timestamp=now,

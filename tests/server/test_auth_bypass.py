@@ -299,3 +299,28 @@ def test_random_requests_as_a_user_never_get_a_500_or_alices_data(world):
     assert alice.client.get("/api/2.0/mlflow-artifacts/artifacts/" + world["alice_file"]).content == SECRET
     assert alice.get("/experiments/get", experiment_id=world["alice_exp"]).json()["experiment"]["lifecycle_stage"] == "active"
     assert _alice_params(world) == {"p"}
+
+
+def test_logged_models_follow_their_experiment(world):
+    """MLflow 3's logged models (autotrack's own routes): bob may create one in his experiment, not in alice's,
+    nor point one at alice's run, nor log metrics onto a model of alice's."""
+    alice, bob = As(world["url"], ALICE), As(world["url"], BOB)
+    route = "/api/autotrack/logged-models"
+
+    def create(who, model_id: str, experiment_id: str, **extra) -> int:
+        return who.client.post(f"{route}/create", json={
+            "model_id": model_id, "experiment_id": experiment_id, "name": "m",
+            "artifact_location": f"mlflow-artifacts:/{experiment_id}/models/{model_id}", **extra}).status_code
+
+    alice_model, bob_model = "m-" + "a" * 32, "m-" + "b" * 32
+    assert create(alice, alice_model, world["alice_exp"]) == 200
+    assert create(bob, bob_model, world["bob_exp"]) == 200
+    assert create(bob, "m-" + "c" * 32, world["alice_exp"]) == 403
+    assert create(bob, "m-" + "d" * 32, world["bob_exp"], source_run_id=world["alice_run"]) == 403
+    assert create(bob, alice_model, world["bob_exp"]) in (400, 403, 409)  # an existing id is never taken over
+    metric = {"key": "acc", "value": 1.0, "timestamp": 0, "step": 0}
+    assert bob.client.post(f"{route}/log-metrics", json={"metrics": [{**metric, "model_id": alice_model}]}
+                           ).status_code == 403
+    assert bob.client.post(f"{route}/log-metrics", json={"metrics": [{**metric, "model_id": bob_model}]}
+                           ).status_code == 200
+    assert bob.client.get(f"{route}/get", params={"model_id": alice_model}).status_code == 403
