@@ -180,9 +180,13 @@ def test_charts_follow_the_theme(ui_server, sweep_store, new_page, tmp_path):
     page.get_by_role("button", name="Switch to light theme").click()
     page.wait_for_function(f"() => document.querySelector('{PARALLEL}').__chart.getOption()"
                            ".parallelAxis[0].axisLabel.color === '#5c6370'")  # redrawn in the light one
-    background = page.evaluate("() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()")
-    assert chart.evaluate("el => el.__chart.getOption().parallelAxis[2].axisLabel.backgroundColor") == background
-    assert background != "#15171c"
+    # colours compared as the browser resolves them (the minified stylesheet may write #fff for #ffffff)
+    resolve = ("c => { const d = document.createElement('div'); d.style.color = c; document.body.append(d);"
+               " const rgb = getComputedStyle(d).color; d.remove(); return rgb; }")
+    background = page.evaluate(f"() => ({resolve})(getComputedStyle(document.documentElement)"
+                               ".getPropertyValue('--bg').trim())")
+    label_background = chart.evaluate("el => el.__chart.getOption().parallelAxis[2].axisLabel.backgroundColor")
+    assert page.evaluate(resolve, label_background) == background == "rgb(255, 255, 255)"
     page.screenshot(path=str(tmp_path / "light.png"), full_page=True)
 
 
