@@ -26,8 +26,8 @@ def pandas_digest(df: Any) -> str:
     import pandas as pd
 
     head = df.head(MAX_ROWS)
-    strings = head.columns[(df.map(type) == str).all(0)] if hasattr(df, "map") else \
-        head.columns[(df.applymap(type) == str).all(0)]
+    strings = head.columns[(df.map(type) == str).all(axis=0)] if hasattr(df, "map") else \
+        head.columns[(df.applymap(type) == str).all(axis=0)]
     hashed = head[strings.union(head.select_dtypes(include=[np.number]).columns)]
     return _md5([pd.util.hash_pandas_object(hashed).values, np.int64(len(df))] + [str(c).encode() for c in df.columns])
 
