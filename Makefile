@@ -20,6 +20,7 @@ demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py
 	$(BIN)/python examples/sklearn_autolog.py
 	$(BIN)/python examples/sweep_python.py
+	@echo "See these runs in a browser: $(BIN)/autotrack ui   (then open http://127.0.0.1:5000)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
