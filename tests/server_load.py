@@ -47,35 +47,9 @@ for name in %(artifacts)r:
 latencies = []
 """ % {"params": PARAMS, "artifacts": ARTIFACTS}
 
-AUTOTRACK_CLIENT = _COMMON + """
-import autotrack
-from autotrack.entities import Metric
-autotrack.set_tracking_uri(url)
-autotrack.set_experiment("load")
-client = autotrack.Client()
-print("ready", flush=True)
-sys.stdin.readline()
-start, cpu = time.perf_counter(), time.process_time()
-with autotrack.start_run(run_name=f"client-{index}") as run:
-    autotrack.log_params(params)
-    now = int(time.time() * 1000)
-    for first in range(0, n_metrics, batch):
-        metrics = [Metric("loss", index + 1.0 / (step + 1), now, step) for step in range(first, min(first + batch, n_metrics))]
-        sent = time.perf_counter()
-        client.log_batch(run.info.run_id, metrics=metrics)
-        latencies.append(time.perf_counter() - sent)
-    for path in files:
-        autotrack.log_artifact(path, "files")
-print(json.dumps({"run_id": run.info.run_id, "seconds": time.perf_counter() - start,
-                  "cpu_seconds": time.process_time() - cpu, "latencies": latencies}))
-"""
-
-MLFLOW_CLIENT = _COMMON + """
-# MLflow 3.17's telemetry thread sets and unsets an environment variable while requests reads the
-# environment: now and then a request fails with '_MLFLOW_TELEMETRY_SESSION_ID' (1 of 32 clients here).
-os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
-import mlflow
-from mlflow.entities import Metric
+# The same workload for both clients: autotrack keeps MLflow's names (`import autotrack as mlflow`).
+_WORKLOAD = """
+from %(library)s.entities import Metric
 mlflow.set_tracking_uri(url)
 mlflow.set_experiment("load")
 client = mlflow.MlflowClient()
@@ -96,6 +70,14 @@ print(json.dumps({"run_id": run.info.run_id, "seconds": time.perf_counter() - st
                   "cpu_seconds": time.process_time() - cpu, "latencies": latencies}))
 """
 
+AUTOTRACK_CLIENT = _COMMON + "\nimport autotrack as mlflow\n" + _WORKLOAD % {"library": "autotrack"}
+
+MLFLOW_CLIENT = _COMMON + """
+# MLflow 3.17's telemetry thread sets and unsets an environment variable while requests reads the
+# environment: now and then a request fails with '_MLFLOW_TELEMETRY_SESSION_ID' (1 of 32 clients here).
+os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+import mlflow
+""" + _WORKLOAD % {"library": "mlflow"}
 
 @dataclass
 class LoadResult:
