@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 import numpy as np
 from sklearn.datasets import make_classification
-from test_sweep_page import PARALLEL, store_trials, table_run_ids
+from test_sweep_page import PARALLEL, drag_axis, store_trials, table_run_ids
 
 import autotrack
 
@@ -106,16 +106,7 @@ def test_the_whole_journey_by_clicking(ui_server, sweep_store, new_page, tmp_pat
     low, high = values[0], values[len(values) // 2 - 1]
     expected = {t["run_id"] for t in complete if low <= t["params"]["max_iter"] <= high}
     assert 0 < len(expected) < len(complete)
-    chart = page.locator(PARALLEL)
-    chart.scroll_into_view_if_needed()  # the mouse works in the viewport, the axis' foot was below it
-    box = chart.bounding_box()
-    start, end = chart.evaluate(
-        "(el, values) => { const parallel = el.__chart.getModel().getComponent('parallel').coordinateSystem; "
-        "return values.map(v => parallel.dataToPoint(v, 'dim1')); }", [low - 1, high + 1])
-    page.mouse.move(box["x"] + start[0], box["y"] + start[1])
-    page.mouse.down()
-    page.mouse.move(box["x"] + end[0], box["y"] + end[1], steps=8)
-    page.mouse.up()
+    drag_axis(page, "dim1", low - 1, high + 1)  # max_iter is the second axis
     page.get_by_text(f"{len(expected)} of {len(trials)} trials in the brushed ranges").wait_for()
     assert set(table_run_ids(page)) == expected
     shot(page, "brushed")

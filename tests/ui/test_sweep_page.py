@@ -33,6 +33,20 @@ def table_run_ids(page) -> list[str]:
         "rows => rows.map(row => row.dataset.runId)")
 
 
+def drag_axis(page, dimension: str, low: float, high: float) -> None:
+    """Drag with the mouse along a parallel-coordinates axis (ECharts' 'dim0', 'dim1', ...) from `low` to `high`."""
+    chart = page.locator(PARALLEL)
+    chart.scroll_into_view_if_needed()  # the mouse works in the viewport
+    box = chart.bounding_box()
+    start, end = chart.evaluate(
+        "(el, [values, dim]) => { const parallel = el.__chart.getModel().getComponent('parallel').coordinateSystem; "
+        "return values.map(v => parallel.dataToPoint(v, dim)); }", [[low, high], dimension])
+    page.mouse.move(box["x"] + start[0], box["y"] + start[1])
+    page.mouse.down()
+    page.mouse.move(box["x"] + end[0], box["y"] + end[1], steps=8)
+    page.mouse.up()
+
+
 def open_sweep(new_page, url: str, sweep_id: str):
     page = new_page(f"{url}/#/sweeps/{sweep_id}")
     page.locator(f'{PARALLEL}[data-drawn="true"]').wait_for()
@@ -94,16 +108,7 @@ def test_dragging_along_an_axis_with_the_mouse_filters_the_trial_table(ui_server
     expected = {t["run_id"] for t in complete if low <= t["params"]["max_iter"] <= high}
     assert 0 < len(expected) < len(complete)
     page = open_sweep(new_page, ui_server.url, sweep_store["sweep"])
-    chart = page.locator(PARALLEL)
-    box = chart.bounding_box()
-    # where max_iter = low - 1 and high + 1 are drawn on its axis (the second one, ECharts' 'dim1')
-    start, end = chart.evaluate(
-        "(el, values) => { const parallel = el.__chart.getModel().getComponent('parallel').coordinateSystem; "
-        "return values.map(v => parallel.dataToPoint(v, 'dim1')); }", [low - 1, high + 1])
-    page.mouse.move(box["x"] + start[0], box["y"] + start[1])
-    page.mouse.down()
-    page.mouse.move(box["x"] + end[0], box["y"] + end[1], steps=8)
-    page.mouse.up()
+    drag_axis(page, "dim1", low - 1, high + 1)  # max_iter is the second axis
     page.get_by_text(f"{len(expected)} of {len(trials)} trials in the brushed ranges").wait_for()
     assert set(table_run_ids(page)) == expected
 
