@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import statistics
 import sys
 import time
 
@@ -16,6 +17,16 @@ def timed(function, *args, **kwargs) -> tuple[float, object]:
     start = time.perf_counter()
     result = function(*args, **kwargs)
     return time.perf_counter() - start, result
+
+
+def median_time(function, repeat: int) -> tuple[float, object]:
+    """The median seconds of `repeat` calls, and the last call's result."""
+    samples, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples), result
 
 
 def report(name: str, figures: dict) -> None:

@@ -29,11 +29,11 @@ import urllib.request
 from _big_store import EXPERIMENT, copy_store, store_folder
 from _common import report
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
+from live_server import chromium, free_port  # noqa: E402  (tests/live_server.py: the browser, a free port)
+
 N_RUNS = 10_000
 TRIES = 3
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 COLUMNS = [f"metrics.m{i}" for i in range(10)] + [f"params.p{i}" for i in range(10)]
 
 
@@ -51,14 +51,6 @@ def widen(folder: str) -> None:
                                [(r, f"m{j}", rng.random(), 0, 0, 0) for r in run_ids for j in range(5, 10)])
     connection.execute("ANALYZE")
     connection.close()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_ui(store: str, browser) -> tuple[float, subprocess.Popen, str]:
@@ -144,8 +136,6 @@ def scroll_100k(browser) -> dict:
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
     folder = tempfile.mkdtemp(prefix="bench-ui-")
     store = copy_store(N_RUNS, os.path.join(folder, "store"))
     widen(store)
@@ -155,8 +145,7 @@ def main() -> None:
                                                (EXPERIMENT,)).fetchone()[0])
         expected_first = connection.execute("SELECT run_uuid FROM latest_metrics WHERE key = 'm0' "
                                             "ORDER BY value, run_uuid LIMIT 1").fetchone()[0]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    with chromium() as browser:
         starts, tables = [], []
         process = None
         try:
@@ -171,7 +160,6 @@ def main() -> None:
         finally:
             if process is not None:
                 process.kill()
-            browser.close()
     report("ui", {
         "ui_start_to_first_page_s": statistics.median(starts),
         "ui_start_tries_s": [round(s, 3) for s in starts],

@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import report
+from _common import median_time, report
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests" / "ui"), str(ROOT / "tests")]  # tests/ui/conftest: the browser flags
+sys.path[:0] = [str(ROOT / "tests")]  # tests/live_server.py: the server process and the browser
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 BIG, RUNS, POINTS = 1_000_000, 50, 10_000
 
@@ -67,9 +67,7 @@ def time_to_drawn(browser, url: str) -> tuple[float, int]:
 
 def main() -> None:
     import httpx
-    from conftest import CHROMIUM, CHROMIUM_ARGS
-    from live_server import ServerProcess
-    from playwright.sync_api import sync_playwright
+    from live_server import ServerProcess, chromium
 
     figures: dict = {}
     with tempfile.TemporaryDirectory() as folder:
@@ -81,24 +79,17 @@ def main() -> None:
             cases = {"million_points": [big], "overlaid_50x10k": many}
             with httpx.Client(base_url=server.url, timeout=60) as api:
                 for name, runs in cases.items():
-                    answer_times, size = [], 0
-                    for _ in range(REPEAT):
-                        t0 = time.perf_counter()
-                        answer = api.post("/api/autotrack/ui/metric-histories",
-                                          json={"run_ids": runs, "max_points": 4000 if len(runs) == 1 else 600})
-                        answer_times.append(time.perf_counter() - t0)
-                        size = len(answer.content)
-                    figures[f"{name}_server_answer_s"] = statistics.median(answer_times)
-                    figures[f"{name}_answer_kb"] = size / 1024
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+                    body = {"run_ids": runs, "max_points": 4000 if len(runs) == 1 else 600}
+                    figures[f"{name}_server_answer_s"], answer = median_time(
+                        lambda: api.post("/api/autotrack/ui/metric-histories", json=body), REPEAT)
+                    figures[f"{name}_answer_kb"] = len(answer.content) / 1024
+            with chromium() as browser:
                 for name, runs in cases.items():
                     url = f"{server.url}/?runs={','.join(runs)}#/charts"
                     time_to_drawn(browser, url)  # warm: the server's first read of these chunks
                     samples = [time_to_drawn(browser, url) for _ in range(REPEAT)]
                     figures[f"{name}_navigation_to_drawn_s"] = statistics.median(s[0] for s in samples) / 1000
                     figures[f"{name}_points_drawn"] = samples[0][1]
-                browser.close()
         finally:
             server.stop()
     figures["load_average_1min"] = os.getloadavg()[0]

@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import report
+from _common import median_time, report
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests" / "ui"), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT / "tests")]  # tests/live_server.py: the server process and the browser
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 PARAMS = 50
 METRICS = 30
@@ -53,15 +53,6 @@ def fill_store(folder: str) -> str:
     return run_id
 
 
-def median_time(function, repeat: int = REPEAT) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 def page_times(browser, url: str) -> dict:
     """Seconds from navigation start to each part of the page, in a fresh context."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
@@ -88,9 +79,7 @@ def page_times(browser, url: str) -> dict:
 
 def main() -> None:
     import httpx
-    from conftest import CHROMIUM, CHROMIUM_ARGS
-    from live_server import ServerProcess
-    from playwright.sync_api import sync_playwright
+    from live_server import ServerProcess, chromium
 
     figures: dict = {"params": PARAMS, "metrics": METRICS, "points_per_metric": POINTS, "files": FILES}
     with tempfile.TemporaryDirectory() as folder:
@@ -103,23 +92,21 @@ def main() -> None:
                 def sparklines():
                     return api.post("/api/autotrack/ui/metric-histories", json={"run_ids": [run_id], "max_points": 240})
 
-                figures["sparklines_one_call_s"] = median_time(sparklines)
+                figures["sparklines_one_call_s"] = median_time(sparklines, REPEAT)[0]
                 figures["sparklines_one_call_kb"] = len(sparklines().content) / 1024
 
                 def whole_histories():
                     return [api.get("/api/2.0/mlflow/metrics/get-history",
                                     params={"run_id": run_id, "metric_key": f"metric_{m:02d}"}) for m in range(METRICS)]
 
-                figures["get_history_each_metric_s"] = median_time(whole_histories, repeat=1)
+                figures["get_history_each_metric_s"] = median_time(whole_histories, 1)[0]
                 figures["get_history_each_metric_kb"] = sum(len(a.content) for a in whole_histories()) / 1024
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            with chromium() as browser:
                 url = f"{server.url}/#/runs/{run_id}"
                 page_times(browser, url)  # warm
                 samples = [page_times(browser, url) for _ in range(REPEAT)]
                 for key in samples[0]:
                     figures[f"{key}_s"] = statistics.median(s[key] for s in samples)
-                browser.close()
         finally:
             server.stop()
     figures["load_average_1min"] = os.getloadavg()[0]

@@ -21,10 +21,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import report
+from _common import median_time, report
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests" / "ui"), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT / "tests")]  # tests/live_server.py: the server process and the browser
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 TRIALS = int(os.environ.get("BENCH_TRIALS", "500"))
 
@@ -64,15 +64,6 @@ def fill_store(folder: str) -> str:
         client.set_terminated(run_id)
     client.set_terminated(parent_id)
     return parent_id
-
-
-def median_time(function, repeat: int = REPEAT) -> tuple[float, object]:
-    samples, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples), result
 
 
 def importance_cpu_seconds(summary: dict) -> float:
@@ -127,9 +118,7 @@ def trial_table_figures(browser, url: str) -> dict:
 
 def main() -> None:
     import httpx
-    from conftest import CHROMIUM, CHROMIUM_ARGS
-    from live_server import ServerProcess
-    from playwright.sync_api import sync_playwright
+    from live_server import ServerProcess, chromium
 
     figures: dict = {"trials": TRIALS}
     with tempfile.TemporaryDirectory() as folder:
@@ -140,7 +129,7 @@ def main() -> None:
         try:
             with httpx.Client(base_url=server.url, timeout=120) as api:
                 summary_s, answer = median_time(
-                    lambda: api.get("/api/autotrack/ui/sweeps/get", params={"run_id": parent}))
+                    lambda: api.get("/api/autotrack/ui/sweeps/get", params={"run_id": parent}), REPEAT)
                 figures["summary_answer_s"] = summary_s
                 figures["summary_kb"] = len(answer.content) / 1024
                 summary = answer.json()
@@ -148,17 +137,15 @@ def main() -> None:
                     return api.get("/api/autotrack/ui/sweeps/importance", params={"run_id": parent})
 
                 figures["importance_first_answer_s"], answer = median_time(ask, repeat=1)  # computed
-                figures["importance_again_answer_s"], answer = median_time(ask)  # remembered till a trial completes
+                figures["importance_again_answer_s"], answer = median_time(ask, REPEAT)  # remembered till a trial completes
                 figures["importance"] = {row["param"]: round(row["importance"], 3)
                                          for row in answer.json()["importances"]}
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            with chromium() as browser:
                 url = f"{server.url}/#/sweeps/{parent}"
                 time_to_parallel(browser, url)  # warm
                 figures["navigation_to_parallel_drawn_s"] = statistics.median(
                     time_to_parallel(browser, url) for _ in range(REPEAT))
                 figures.update(trial_table_figures(browser, url))
-                browser.close()
         finally:
             server.stop()
     figures["importance_cpu_s"] = importance_cpu_seconds(summary)
