@@ -250,10 +250,11 @@ def sweep_show(ctx: click.Context, parent_run_id: str) -> None:
 
 def _print_trials(parent_run_id: str, ctx: click.Context) -> None:
     from autotrack.exceptions import InvalidInput
+    from autotrack.system_tags import SWEEP, SWEEP_BEST_RUN, TRIAL_STATE
 
     client = _client(ctx)
     parent = client.get_run(parent_run_id)
-    if parent.data.tags.get("autotrack.sweep") != "parent":
+    if parent.data.tags.get(SWEEP) != "parent":
         raise InvalidInput(f"Run '{parent_run_id}' is not a sweep (no autotrack.sweep tag).")
     metric = parent.data.params.get("metric", "objective").split(",")[0]
     maximize = parent.data.params.get("mode", "minimize").startswith("max")
@@ -261,14 +262,14 @@ def _print_trials(parent_run_id: str, ctx: click.Context) -> None:
 
     trials = trial_runs(client, parent.info.experiment_id, parent_run_id,
                         [f"metrics.`{metric}` {'DESC' if maximize else 'ASC'}"])
-    best = parent.data.tags.get("autotrack.sweep.bestRunId")
+    best = parent.data.tags.get(SWEEP_BEST_RUN)
     keys = sorted({k for t in trials for k in t.data.params})
     table = _table(f"Sweep {parent.info.run_name} ({parent_run_id}): {len(trials)} trials, "
                    f"{'max' if maximize else 'min'} {metric}", "Trial", "Run ID", "State", metric, *keys)
     for trial in trials:
-        state = trial.data.tags.get("autotrack.trial.state") or trial.info.status
+        state = trial.data.tags.get(TRIAL_STATE) or trial.info.status
         value = trial.data.metrics.get(metric)
-        cells = [trial.data.tags.get("autotrack.sweep", ""), trial.info.run_id, _status(state),
+        cells = [trial.data.tags.get(SWEEP, ""), trial.info.run_id, _status(state),
                  "" if value is None else _number(value), *(trial.data.params.get(k, "") for k in keys)]
         if trial.info.run_id == best:
             cells = [f"[bold green]{c}[/bold green]" if i != 2 else c for i, c in enumerate(cells)]

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 __all__ = ["AUTOLOGGING", "NOTE", "PARENT_RUN_ID", "RUN_NAME", "SOURCE_GIT_COMMIT", "SOURCE_NAME", "SOURCE_TYPE",
-           "USER", "default_tags", "run_name"]
+           "SWEEP", "SWEEP_BEST_RUN", "TRIAL_PARAMS", "TRIAL_STATE", "USER", "default_tags", "run_name"]
 
 # MLflow's own names, so MLflow scripts (`tags.mlflow.parentRunId = ...`) and MLflow clients of the
 # server see what they expect; `autotrack.` is kept for what MLflow has no name for (sweeps, trials).
@@ -22,6 +22,11 @@ SOURCE_GIT_COMMIT = "mlflow.source.git.commit"
 USER = "mlflow.user"
 NOTE = "mlflow.note.content"
 AUTOLOGGING = "mlflow.autologging"
+# Sweeps (autotrack's own): the engine writes them; the CLI, the server and the UI read them.
+SWEEP = "autotrack.sweep"  # "parent" on the sweep's run, the trial number on trials
+SWEEP_BEST_RUN = "autotrack.sweep.bestRunId"  # on the sweep's run
+TRIAL_STATE = "autotrack.trial.state"  # FAILED / PRUNED / KILLED on a trial (a pruned one stays FINISHED)
+TRIAL_PARAMS = "autotrack.trial.params"  # the params as the objective saw them (JSON)
 # before schema revision 0003 these were `autotrack.<same suffix>`; that revision renames them in old stores
 
 _ADJECTIVES = ("amber", "bold", "brisk", "calm", "clever", "crisp", "eager", "gentle", "keen", "lucid",

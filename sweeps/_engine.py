@@ -27,16 +27,16 @@ from typing import Any, Callable, Mapping, Sequence
 
 from autotrack.exceptions import InvalidInput
 from autotrack.system_tags import PARENT_RUN_ID
+from autotrack.system_tags import SWEEP as SWEEP_TAG
+from autotrack.system_tags import SWEEP_BEST_RUN as BEST_RUN_TAG
+from autotrack.system_tags import TRIAL_PARAMS as PARAMS_TAG
+from autotrack.system_tags import TRIAL_STATE as TRIAL_STATE_TAG
 from autotrack.sweeps._search import Suggestion
 from autotrack.sweeps._trial import TrialOutcome, TrialTask, report
 
 __all__ = ["SweepFailedWarning", "SweepResult", "report", "sweep"]
 
-SWEEP_TAG = "autotrack.sweep"  # "parent" on the sweep's run, the trial number on trials
-BEST_RUN_TAG = "autotrack.sweep.bestRunId"
-TRIAL_STATE_TAG = "autotrack.trial.state"
 REPLAY_TAG = "autotrack.trial.replay"  # the searcher's view of a trial, to replay it on resume
-PARAMS_TAG = "autotrack.trial.params"  # the params as the objective saw them (JSON)
 
 
 @dataclass(frozen=True)

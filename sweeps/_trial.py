@@ -11,6 +11,8 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
+from autotrack.system_tags import TRIAL_STATE
+
 __all__ = ["Cancellation", "TrialCancelled", "TrialOutcome", "TrialPruned", "TrialTask", "current_cancellation",
            "current_trial", "report", "run_trial"]
 
@@ -215,21 +217,21 @@ def run_trial(task: TrialTask, cancellation: Cancellation | None = None) -> Tria
                                 metrics)
         except TrialPruned as pruned:
             with guard.closing():
-                fluent.set_tag("autotrack.trial.state", "PRUNED")
+                fluent.set_tag(TRIAL_STATE, "PRUNED")
                 fluent.end_run(RunStatus.FINISHED)
             return TrialOutcome(task.number, task.run_id, "pruned", (), str(pruned), time.perf_counter() - start)
         except Exception:
             error = traceback.format_exc()
             with guard.closing():
                 fluent.log_text(error, "traceback.txt")
-                fluent.set_tag("autotrack.trial.state", "FAILED")
+                fluent.set_tag(TRIAL_STATE, "FAILED")
                 fluent.end_run(RunStatus.FAILED)
             return TrialOutcome(task.number, task.run_id, "failed", (), error, time.perf_counter() - start)
         except BaseException as stop:
             if isinstance(stop, TrialCancelled):
                 raise
             with guard.closing():
-                fluent.set_tag("autotrack.trial.state", "KILLED")
+                fluent.set_tag(TRIAL_STATE, "KILLED")
                 fluent.end_run(RunStatus.KILLED)
             return TrialOutcome(task.number, task.run_id, "interrupted", (), repr(stop), time.perf_counter() - start,
                                 interrupt=stop)

@@ -18,16 +18,17 @@ from autotrack.server.errors import ApiError
 from autotrack.server.state import ServerState
 from autotrack.server.wire import integer, view_type
 from autotrack.store.filter import parse_filter, parse_order_by
+from autotrack.system_tags import PARENT_RUN_ID, SWEEP, SWEEP_BEST_RUN, TRIAL_STATE
 
 __all__ = ["ROUTES", "MAX_PAGE"]
 
 _BASE = "/api/autotrack/ui"
 MAX_PAGE = 5000  # rows per runs/table answer; the table asks for more as it scrolls
 CLOCK_SKEW_MS = 3_600_000  # a child run started on another machine may read up to this much before its parent
-_PARENT = "tags.mlflow.parentRunId"
-_SWEEP = "tags.autotrack.sweep"  # "parent" on a sweep's own run
-_BEST = "tags.autotrack.sweep.bestRunId"
-_TRIAL_STATE = "tags.autotrack.trial.state"
+_PARENT = f"tags.{PARENT_RUN_ID}"
+_SWEEP = f"tags.{SWEEP}"  # "parent" on a sweep's own run
+_BEST = f"tags.{SWEEP_BEST_RUN}"
+_TRIAL_STATE = f"tags.{TRIAL_STATE}"
 _ALWAYS = (_PARENT, _SWEEP, _BEST, _TRIAL_STATE, "tags.mlflow.runName")
 
 

@@ -16,16 +16,15 @@ from typing import Any, Mapping
 from autotrack.entities import Run, RunStatus, ViewType
 from autotrack.server.errors import ApiError
 from autotrack.server.state import ServerState
+from autotrack.system_tags import SWEEP as SWEEP_TAG
+from autotrack.system_tags import SWEEP_BEST_RUN as BEST_RUN_TAG
+from autotrack.system_tags import TRIAL_PARAMS as PARAMS_TAG
+from autotrack.system_tags import TRIAL_STATE as TRIAL_STATE_TAG
 
 __all__ = ["ROUTES", "sweep_summary"]
 
 _BASE = "/api/autotrack/ui/sweeps"
 _PAGE = 10_000
-# The sweep engine's tag names (autotrack.sweeps._engine), read here without importing the engine.
-SWEEP_TAG = "autotrack.sweep"
-BEST_RUN_TAG = "autotrack.sweep.bestRunId"
-TRIAL_STATE_TAG = "autotrack.trial.state"
-PARAMS_TAG = "autotrack.trial.params"
 SPACE_FILE = "sweep_space.json"
 TRACEBACK_FILE = "traceback.txt"
 

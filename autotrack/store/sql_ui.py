@@ -14,11 +14,10 @@ from sqlalchemy import and_, func, select
 
 from autotrack.store import schema as t
 from autotrack.store.sql_search import reported_status
+from autotrack.system_tags import PARENT_RUN_ID, TRIAL_STATE
 
-__all__ = ["KEY_SAMPLE", "PRUNED_TAG", "child_counts", "experiment_activity", "run_keys"]
+__all__ = ["KEY_SAMPLE", "child_counts", "experiment_activity", "run_keys"]
 
-PARENT_TAG = "mlflow.parentRunId"
-PRUNED_TAG = "autotrack.trial.state"  # "PRUNED" on a pruned sweep trial (its status stays FINISHED)
 _CHUNK = 500
 
 
@@ -77,9 +76,9 @@ def child_counts(conn: sa.Connection, experiment_ids: Sequence[int], parent_ids:
     for start in range(0, len(parent_ids), _CHUNK):
         chunk = list(parent_ids[start:start + _CHUNK])
         query = (select(parent.c.value, state, func.count())
-                 .select_from(runs.join(parent, and_(parent.c.run_uuid == runs.c.run_uuid, parent.c.key == PARENT_TAG))
+                 .select_from(runs.join(parent, and_(parent.c.run_uuid == runs.c.run_uuid, parent.c.key == PARENT_RUN_ID))
                               .outerjoin(pruned, and_(pruned.c.run_uuid == runs.c.run_uuid,
-                                                      pruned.c.key == PRUNED_TAG)))
+                                                      pruned.c.key == TRIAL_STATE)))
                  .where(runs.c.experiment_id.in_(list(experiment_ids)), runs.c.start_time >= since,
                         runs.c.lifecycle_stage.in_(list(stages)), parent.c.value.in_(chunk))
                  .group_by(parent.c.value, state))
