@@ -32,6 +32,7 @@ from autotrack.system_tags import SWEEP_BEST_RUN as BEST_RUN_TAG
 from autotrack.system_tags import TRIAL_PARAMS as PARAMS_TAG
 from autotrack.system_tags import TRIAL_STATE as TRIAL_STATE_TAG
 from autotrack.sweeps._search import Suggestion
+from autotrack.sweeps._space import flat_params
 from autotrack.sweeps._trial import TrialOutcome, TrialTask, report
 
 __all__ = ["SweepFailedWarning", "SweepResult", "report", "sweep"]
@@ -204,7 +205,7 @@ def sweep(
                                                     REPLAY_TAG: suggestion.replay,
                                                     PARAMS_TAG: json.dumps(params, default=str),
                                                     **trial_context_tags(parent_id)},
-                                              params=_flat(params))
+                                              params=flat_params(params))
                     task = TrialTask(number, child, params, objective, metric,
                                      absolute_uri(client.tracking_uri), suggestion.pruning, capture_settings)
                     running[number] = (suggestion, task, time.monotonic())
@@ -304,16 +305,6 @@ def trial_runs(client: Any, experiment_id: str, parent_id: str, order_by: Sequen
         token = page.token
         if not token:
             return runs
-
-
-def _flat(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat = {}
-    for key, value in params.items():
-        if isinstance(value, Mapping):
-            flat.update(_flat(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 def _describe(space: Mapping[str, Any]) -> dict:

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 from autotrack.exceptions import InvalidInput
 from autotrack.sweeps._limits import finite_number
 
-__all__ = ["Distribution", "choice", "grid_space", "loguniform", "qloguniform", "quniform", "randint", "suggest",
+__all__ = ["Distribution", "choice", "flat_params", "grid_space", "loguniform", "qloguniform", "quniform", "randint", "suggest",
            "uniform"]
 
 
@@ -145,3 +145,15 @@ def grid_space(space: Mapping[str, Any]) -> dict[str, list]:
             grid[name + "__index"] = list(range(len(spec if isinstance(spec, list) else spec.options)))
             del grid[name]
     return grid
+
+
+def flat_params(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested groups of a space as dotted names (`{"opt": {"lr": 1}}` -> `{"opt.lr": 1}`), as a trial's run
+    params are logged."""
+    flat: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, Mapping):
+            flat.update(flat_params(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat

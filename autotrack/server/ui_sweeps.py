@@ -70,18 +70,9 @@ def trial_state(run: Run) -> str:
     return {RunStatus.FINISHED: "COMPLETE", RunStatus.SCHEDULED: "RUNNING"}.get(run.info.status, run.info.status)
 
 
-def flat_params(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested groups of a space as dotted names, as the trial's run params are logged."""
-    flat: dict[str, Any] = {}
-    for key, value in params.items():
-        if isinstance(value, Mapping):
-            flat.update(flat_params(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
 def _trial_params(run: Run) -> dict[str, Any]:
+    from autotrack.sweeps._space import flat_params
+
     try:
         return flat_params(json.loads(run.data.tags.get(PARAMS_TAG) or "{}"))
     except ValueError:
