@@ -177,10 +177,10 @@ def test_flush_with_a_timeout_does_not_wait_for_a_server_that_is_down(thread_ser
     run = client.create_run("0")
     context.start(client, run, _console_only())
     try:
-        print("to upload")
         thread_server.server.should_exit = True  # the server goes away; the client's pool stays as it was
         thread_server.thread.join(timeout=10)
         thread_server.socket.close()
+        print("to upload")  # after the server left: a background tick cannot have uploaded it already
         assert context.flush(run.info.run_id, timeout=0.2) is False  # still retrying: left to the background
     finally:
         client._writer._live.clear()
