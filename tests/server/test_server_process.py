@@ -246,8 +246,9 @@ GONE_FOR_GOOD = textwrap.dedent(
 def test_a_server_gone_for_good_is_one_warning_not_an_exception_in_training(tmp_path):
     server = ServerProcess(str(tmp_path / "store")).start()
     # Console capture off: this test counts the metric path's warnings alone.
+    # Its own home: the journal it leaves is keyed by the server's URL, and a later test's server may get that port.
     env = {**os.environ, "AUTOTRACK_HTTP_RETRY_SECONDS": "0.5", "AUTOTRACK_CAPTURE": "none",
-           "PYTHONWARNINGS": "default"}
+           "PYTHONWARNINGS": "default", "AUTOTRACK_HOME": str(tmp_path / "home")}
     script = subprocess.Popen([sys.executable, "-c", GONE_FOR_GOOD, server.url], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     assert script.stdout.readline().strip() == "started"
@@ -258,6 +259,7 @@ def test_a_server_gone_for_good_is_one_warning_not_an_exception_in_training(tmp_
     assert "Is `autotrack server` running there?" in err
     # At exit, one more line says where the unsent values wait (the metric journal) for the next process.
     assert err.count("AutotrackWarning") == 2 and "metric-journal" in err
+    assert list((tmp_path / "home" / "metric-journal").iterdir())
     assert "end_run: ServerUnreachable" in out  # ending the run needs the server: a clear error there
 
 
