@@ -6,6 +6,8 @@ LightGBM, PyTorch): no autolog; autolog with `log_models=False`; autolog with
 models. Each variant runs `BENCH_REPEAT` times, interleaved (one of each per
 round, so the machine's drift hits all alike), after one warm-up round, in a
 folder whose store exists already (as for a user running the script again).
+The processes may write bytecode caches (`PYTHONDONTWRITEBYTECODE` is removed
+from their environment), as users' Pythons do; the warm-up round writes them.
 Figures: median wall and CPU seconds per variant, and the added seconds over no autolog
 (CPU seconds are the steadier figure on a shared machine).
 Targets: +0.3 s without models, +0.8 s with models, >= 15x less than MLflow.
@@ -106,6 +108,7 @@ def run_once(python: str, code: str, folder: str) -> tuple[float, float]:
            "PYTHONWARNINGS": "ignore", "GIT_PYTHON_REFRESH": "quiet", "OMP_NUM_THREADS": "1",
            "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     env.pop("AUTOTRACK_RUN_ID", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # users' Pythons cache bytecode; the warm-up round writes it
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([python, "-c", code], cwd=folder, env=env, capture_output=True, text=True)
