@@ -3,11 +3,15 @@
 At import, skops builds its default trust list (`SKLEARN_ESTIMATOR_TYPE_NAMES`)
 with `sklearn.utils.all_estimators()`, which imports every scikit-learn module
 (and torch through some), and imports `sklearn.ensemble` for a few more names:
-3-6 s, nearly all of a first `log_model`. autotrack
-never needs that list: it trusts exactly the types a model's file lists, and
-only under its own prefixes. Other skops users in the same process do need it
-(MLflow's sklearn flavor refuses to save without it), so the list stays, but
-is computed on its first use by anyone other than autotrack (`_DefaultTrustList`).
+3-6 s, nearly all of a first `log_model`. It also names every numpy and
+scipy.special ufunc (`NUMPY_UFUNC_TYPE_NAMES`, `SCIPY_UFUNC_TYPE_NAMES`) through
+`pickle.whichmodule`, which searches every loaded module for each of ~420
+ufuncs: 0.18 s after a scikit-learn fit, more the more modules a program has
+loaded. autotrack never needs those lists: it trusts exactly the types a
+model's file lists, and only under its own prefixes. Other skops users in the
+same process do need them (MLflow's sklearn flavor refuses to save without
+them), so the lists stay, but are computed on their first use by anyone other
+than autotrack (`_DefaultTrustList`).
 """
 
 from __future__ import annotations
@@ -59,20 +63,58 @@ def _complete_lists() -> ModuleType:
 
 
 _complete: ModuleType | None = None
-# lists skops computes at import by importing most of scikit-learn; the others are cheap
-_DEFERRED = ("SKLEARN_ESTIMATOR_TYPE_NAMES", "SKLEARN_INTERNAL_TYPE_NAMES")
+# lists skops computes at import by importing most of scikit-learn or searching every loaded module; the others
+# are cheap
+_DEFERRED = ("SKLEARN_ESTIMATOR_TYPE_NAMES", "SKLEARN_INTERNAL_TYPE_NAMES", "NUMPY_UFUNC_TYPE_NAMES",
+             "SCIPY_UFUNC_TYPE_NAMES")
+_TRUST_LISTS = "skops.io._trusted_types"
 
 
-class _DeferEnsemble(importlib.abc.MetaPathFinder):
-    """While this thread imports skops, `sklearn.ensemble` (~1 s, only for a trust list) is not found."""
+class _Deferring(importlib.abc.MetaPathFinder):
+    """While this thread imports skops: `sklearn.ensemble` (~1 s, only for a trust list) is not found, unless
+    loaded already, and skops' trust-list module runs with its ufunc name lists left empty."""
 
     def __init__(self) -> None:
         self.thread = threading.get_ident()
+        self.ensemble = "sklearn.ensemble" not in sys.modules
 
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if threading.get_ident() == self.thread and name.split(".")[:2] == ["sklearn", "ensemble"]:
+    def find_spec(self, name: str, path: Any = None, target: Any = None):
+        if threading.get_ident() != self.thread:
+            return None
+        if self.ensemble and name.split(".")[:2] == ["sklearn", "ensemble"]:
             raise ImportError(f"{name}: deferred by autotrack while skops.io loads")
+        if name == _TRUST_LISTS:
+            import importlib.machinery
+
+            spec = importlib.machinery.PathFinder.find_spec(name, path)
+            if spec is not None and spec.loader is not None:
+                spec.loader = _WithoutUfuncNames(spec.loader)
+            return spec
         return None
+
+
+class _WithoutUfuncNames(importlib.abc.Loader):
+    """Runs skops' trust-list module with `get_public_type_names` answering [] (it only names ufuncs there)."""
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def __getattr__(self, name: str) -> Any:  # get_source, get_filename...: the file's own loader
+        return getattr(self._loader, name)
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        utils = importlib.import_module("skops.io._utils")
+        names = utils.get_public_type_names
+        utils.get_public_type_names = lambda module, oftype: []
+        try:
+            self._loader.exec_module(module)
+        finally:
+            utils.get_public_type_names = names
+            if hasattr(module, "get_public_type_names"):
+                module.get_public_type_names = names
 
 
 def _reading(name: str):
@@ -113,18 +155,18 @@ def skops_io() -> Any:
 
         scan = sklearn.utils.all_estimators
         sklearn.utils.all_estimators = lambda *args, **kwargs: []
-        deferral = None if "sklearn.ensemble" in sys.modules else _DeferEnsemble()
-        if deferral is not None:
-            sys.meta_path.insert(0, deferral)
+        deferral = _Deferring()
+        sys.meta_path.insert(0, deferral)
         try:
             import skops.io as sio
-            from skops.io import _general, _trusted_types
+            from skops.io import _trusted_types
         finally:
             sklearn.utils.all_estimators = scan
-            if deferral is not None:
-                sys.meta_path.remove(deferral)
-        for name in _DEFERRED:  # complete on first use by anyone else
+            sys.meta_path.remove(deferral)
+        for name in _DEFERRED:  # complete on first use by anyone else, in every skops module that took them
             lazy = _DefaultTrustList(name)
-            setattr(_trusted_types, name, lazy)
-            setattr(_general, name, lazy)
+            empty = getattr(_trusted_types, name)
+            for module_name, module in list(sys.modules.items()):
+                if module_name.startswith("skops.io") and getattr(module, name, None) is empty:
+                    setattr(module, name, lazy)
     return sio

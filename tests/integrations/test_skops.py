@@ -1,4 +1,5 @@
-"""skops without its import-time estimator scan: autotrack skips it, other skops users still get the full list."""
+"""skops without its import-time scans (estimators, ufunc names): autotrack skips them, other skops users still get the
+full lists."""
 
 from __future__ import annotations
 
@@ -33,6 +34,17 @@ SCRIPT = textwrap.dedent("""
     from sklearn.ensemble import HistGradientBoostingClassifier  # and importable as ever afterwards
     autotrack.sklearn.save_model(HistGradientBoostingClassifier(max_iter=3).fit(X, y), folder + "/h")
     assert type(autotrack.sklearn.load_model(folder + "/h")).__name__ == "HistGradientBoostingClassifier"
+    # ufuncs in a model: recorded and trusted as the model's own types; skops' ufunc lists were not computed
+    import numpy as np, scipy.special
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+    ufuncs = make_pipeline(FunctionTransformer(np.abs), FunctionTransformer(scipy.special.expit),
+                           LogisticRegression()).fit(X, y)
+    autotrack.sklearn.save_model(ufuncs, folder + "/u")
+    assert (autotrack.sklearn.load_model(folder + "/u").predict(X) == ufuncs.predict(X)).all()
+    from skops.io import _trusted_types
+    for name in ("NUMPY_UFUNC_TYPE_NAMES", "SCIPY_UFUNC_TYPE_NAMES"):
+        assert list.__len__(getattr(_trusted_types, name)) == 0, name  # its storage: not filled by autotrack
 
     # any other skops user in the process: the default list is complete on first use
     import skops.io as sio
@@ -48,6 +60,9 @@ SCRIPT = textwrap.dedent("""
     assert "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper" in combined
     assert sio.get_untrusted_types(file=folder + "/h/model.skops") == [
         "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]  # skops' own choice, kept
+    assert sio.get_untrusted_types(file=folder + "/u/model.skops") == []  # ufuncs trusted by default, as ever
+    assert "numpy.absolute" in _general.NUMPY_UFUNC_TYPE_NAMES and "numpy.add" in _general.NUMPY_UFUNC_TYPE_NAMES
+    assert any(name.endswith(".expit") for name in _general.SCIPY_UFUNC_TYPE_NAMES)
     print("ok")
 """)
 
