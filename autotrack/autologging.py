@@ -177,11 +177,14 @@ def patch_subclasses(
     before: Callable[[Call], None] | None = None,
     after: Callable[[Call, Any], None] | None = None,
     module_prefix: str = "",
+    done: set[type] | None = None,
 ) -> list[type]:
     """Patch `names` of `base` and of every subclass (from modules under `module_prefix`) where defined.
 
     `RandomForestClassifier.fit` is `BaseForest.fit`, so the owner that defines a method is patched,
-    once; subclasses that override it get their own patch.
+    once; subclasses that override it get their own patch. Classes in `done` (matched by an earlier
+    call: a package's later imports patch only the classes they add) are passed over; the classes
+    matched now are added to it and returned.
     """
     seen, stack, matched = set(), [base], []
     while stack:
@@ -190,9 +193,11 @@ def patch_subclasses(
         if cls in seen:
             continue
         seen.add(cls)
-        if not cls.__module__.startswith(module_prefix):
+        if not cls.__module__.startswith(module_prefix) or (done is not None and cls in done):
             continue
         matched.append(cls)
+        if done is not None:
+            done.add(cls)
         for name in names:
             owner = next((c for c in cls.__mro__ if name in vars(c)), None)
             if owner is not None and owner is not object:

@@ -29,12 +29,13 @@ class Patch:
 class PatchRegistry:
     def __init__(self) -> None:
         self._patches: list[Patch] = []
+        self._claimed: set[tuple[int, str]] = set()  # (id(owner), name) of each patch: its owner is kept alive
         self._lock = threading.RLock()
 
     def apply(self, integration: str, owner: Any, name: str, wrap: Callable[[Callable], Callable]) -> None:
         """Replace `owner.name` by `wrap(original)`; the wrapper looks like the original."""
         with self._lock:
-            if any(p.owner is owner and p.name == name for p in self._patches if p.owner is not None):
+            if (id(owner), name) in self._claimed:
                 return  # one patch per attribute: the first integration to claim it owns it
             had_own = name in vars(owner)
             raw = vars(owner)[name] if had_own else getattr(owner, name)
@@ -47,6 +48,7 @@ class PatchRegistry:
                 wrapper = classmethod(wrapper)
             setattr(owner, name, wrapper)
             self._patches.append(Patch(integration, owner, name, raw, had_own))
+            self._claimed.add((id(owner), name))
 
     def on_revert(self, integration: str, undo: Callable[[], None]) -> None:
         """Record a change that is not an attribute (a library hook handle): `undo` reverts it."""
@@ -64,6 +66,7 @@ class PatchRegistry:
                 else:
                     delattr(patch.owner, patch.name)
             self._patches = [p for p in self._patches if p.integration != integration]
+            self._claimed = {(id(p.owner), p.name) for p in self._patches if p.owner is not None}
 
     def patched(self, integration: str | None = None) -> list[Patch]:
         with self._lock:

@@ -138,16 +138,18 @@ autolog = autologging.library_autolog("sklearn", "scikit-learn")
 
 
 def patch(settings: AutologSettings) -> None:
-    _patch_loaded_estimators(settings)
-    autologging.on_submodule_import("sklearn", "sklearn", lambda: _patch_loaded_estimators(settings))
+    done: set[type] = set()  # estimator classes patched already: each sklearn import patches only those it adds
+    _patch_loaded_estimators(settings, done)
+    autologging.on_submodule_import("sklearn", "sklearn", lambda: _patch_loaded_estimators(settings, done))
 
 
-def _patch_loaded_estimators(settings: AutologSettings) -> None:
+def _patch_loaded_estimators(settings: AutologSettings, done: set[type]) -> None:
     from sklearn.base import BaseEstimator
 
+    first = not done
     patched = autologging.patch_subclasses("sklearn", BaseEstimator, TRAINING_METHODS, settings, _before, _after,
-                                           module_prefix="sklearn.")
-    if settings.log_post_training_metrics:
+                                           module_prefix="sklearn.", done=done)
+    if settings.log_post_training_metrics and (patched or first):
         _sklearn_metrics.patch(settings, patched)
 
 

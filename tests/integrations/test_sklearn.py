@@ -197,6 +197,32 @@ def test_libraries_imported_after_autolog_are_patched(tmp_path):
     assert out.stdout.split() == ["DecisionTreeClassifier", "1.0"]
 
 
+def test_estimators_of_modules_imported_after_autolog_are_patched(tmp_path):
+    """Each later scikit-learn import patches the classes it adds (fit, and predict/score for metrics)."""
+    script = textwrap.dedent(
+        """
+        import sys, autotrack
+        from sklearn.linear_model import LogisticRegression
+        autotrack.autolog(log_models=False)
+        assert "sklearn.neighbors" not in sys.modules
+        from sklearn.datasets import make_classification
+        from sklearn.neighbors import KNeighborsClassifier
+        X, y = make_classification(n_samples=100, random_state=0)
+        model = KNeighborsClassifier().fit(X, y)
+        from sklearn.metrics import f1_score
+        f1_score(y, model.predict(X))  # KNeighborsClassifier.predict is its own: patched at its import
+        LogisticRegression().fit(X, y)
+        runs = autotrack.search_runs(order_by=["start_time ASC"], output_format="list")
+        print(",".join(run.data.tags["estimator_name"] for run in runs),
+              sorted(k for k in runs[0].data.metrics if not k.startswith("training")))
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTRACK_")}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["KNeighborsClassifier,LogisticRegression", "['f1_score_X']"]
+
+
 def test_save_log_and_load_model_with_signature(tmp_path, classification):
     X, y = classification
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
