@@ -154,6 +154,7 @@ def sweep(
     failures = sum(1 for row in rows if row["state"] == "failed")
     first_error: list[str] = []  # tracebacks of failed trials, in the order they failed
     dispatched, started = len(rows), time.monotonic()
+    trial_uri = absolute_uri(client.tracking_uri)  # where every trial logs (a worker process may start elsewhere)
     bar = _Progress(n_trials, metric_names[0], enabled=progress)
 
     def trial_context_tags(parent_run_id: str) -> dict[str, str]:
@@ -206,8 +207,8 @@ def sweep(
                                                     PARAMS_TAG: json.dumps(params, default=str),
                                                     **trial_context_tags(parent_id)},
                                               params=flat_params(params))
-                    task = TrialTask(number, child, params, objective, metric,
-                                     absolute_uri(client.tracking_uri), suggestion.pruning, capture_settings)
+                    task = TrialTask(number, child, params, objective, metric, trial_uri, suggestion.pruning,
+                                     capture_settings)
                     running[number] = (suggestion, task, time.monotonic())
                     runner.submit(task)
                     dispatched += 1

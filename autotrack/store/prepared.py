@@ -7,7 +7,8 @@ times; SQLAlchemy's per-execution bookkeeping costs ~20 us each, the driver
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence  # isinstance on typing's aliases: 0.4 us, these 0.1 us
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -22,10 +23,13 @@ class Prepared:
         self._positions = compiled.positiontup  # None for named parameter styles
 
     def _arguments(self, values: Mapping[str, Any]):
-        merged = {**self._defaults, **values} if self._defaults.keys() - values.keys() else values
         if self._positions is None:
-            return merged
-        return tuple(merged[name] for name in self._positions)
+            return {**self._defaults, **values} if self._defaults.keys() - values.keys() else values
+        try:  # the common case, every parameter given: no merged dict per row (a run's ~20 tags are rows)
+            return tuple(map(values.__getitem__, self._positions))
+        except KeyError:
+            merged = {**self._defaults, **values}
+            return tuple(merged[name] for name in self._positions)
 
     def run(self, conn: sa.Connection, values: Mapping[str, Any] | Sequence[Mapping[str, Any]] = {}):
         """Execute in `conn`'s transaction; a list of dicts runs as executemany. Returns the cursor."""
