@@ -35,7 +35,7 @@ from autotrack.entities import (
 )
 from autotrack import system_tags
 from autotrack.exceptions import InvalidInput, NotFound, StoreGone, StoreUnusable
-from autotrack.store import metric_chunks, sqlite_file, sqlite_wal
+from autotrack.store import metric_chunks, sqlite_file, sqlite_wal, sqlite_writer_lock
 from autotrack.store import schema as t
 from autotrack.store.base import MetricEntry
 from autotrack.store.ids import new_run_id
@@ -61,6 +61,7 @@ _CHUNK = 2000  # ids per IN (...) list: far below SQLite's variable limit (32766
 _CHUNK_VALUES = 100_000  # metric values per history row
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _inherited: list = []  # connections a forked child must neither use nor close
+_NO_LOCK = contextlib.nullcontext()
 
 
 def _now() -> int:
@@ -82,6 +83,8 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
         self._read_only = db_uri.startswith("sqlite") and not sqlite_file.inspect(sa.engine.make_url(db_uri).database)
         self._engine = _create_engine(db_uri, self._read_only)
         self._checkpointer = _checkpointer(self._engine, self._read_only)
+        # Writers of a SQLite file queue here, in the kernel, not in SQLite's polling busy handler.
+        self._writer_lock = sqlite_writer_lock.WriterLock(self._checkpointer.path) if self._checkpointer else None
         self._local = threading.local()
         # Runs this process created and has not deleted: logging to them skips the existence check.
         self._known_active: set[str] = set()
@@ -109,8 +112,9 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
             conn = self._engine.connect()
             conn.execution_options(autotrack_write=write)
             setattr(local, "write" if write else "read", conn)
+        queue = self._writer_lock if write and self._writer_lock else _NO_LOCK
         if conn.in_transaction():
-            with self._engine.connect() as nested:
+            with queue, self._engine.connect() as nested:
                 nested.execution_options(autotrack_write=write)
                 with nested.begin():
                     yield nested
@@ -118,7 +122,7 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
                 self._checkpointer.wrote()
             return
         try:
-            with conn.begin():
+            with queue, conn.begin():
                 yield conn
             if write and self._checkpointer:
                 self._checkpointer.wrote()  # WAL checkpoints run on its thread, never in a commit

@@ -29,8 +29,9 @@ import os
 import sqlite3
 import threading
 import time
+from urllib.parse import quote
 
-__all__ = ["Checkpointer"]
+__all__ = ["Checkpointer", "checkpoint_at_exit"]
 
 INTERVAL = 0.1  # seconds between checkpoints while writes go on: ~1k-3k pages of log at most between them
 RESTART_FRAMES = 16_000  # log frames (pages) past which the log is started over (a short wait for writers)
@@ -44,6 +45,7 @@ class _Thread:
         self.wake = threading.Event()
         self.pending: set[Checkpointer] = set()
         self.running = False
+        self.written: set[str] = set()  # every file this process wrote: checkpointed at exit
 
 
 _thread = _Thread()
@@ -72,6 +74,7 @@ class Checkpointer:
         worker = _thread
         with worker.lock:
             worker.pending.add(self)
+            worker.written.add(self.path)
             worker.wake.set()
             if not worker.running:
                 worker.running = True
@@ -84,8 +87,6 @@ class Checkpointer:
         the last connection closes), and a reader would then see the log's pages over
         whatever the file holds. Errors are left to the store's own writes to report.
         """
-        from urllib.parse import quote
-
         try:  # mode=rw: a deleted store is not recreated here
             connection = sqlite3.connect(f"file:{quote(self.path)}?mode=rw", uri=True, timeout=60,
                                          check_same_thread=False, isolation_level=None)
@@ -105,6 +106,27 @@ class Checkpointer:
             self.last = connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
             del self.restarts[:-100]
             self.restarts.append(time.perf_counter() - started)
+
+
+def checkpoint_at_exit() -> None:
+    """Copy the whole log into each database file this process wrote, and empty the log.
+
+    SQLite does that when the last connection closes; at exit the heap is frozen (autotrack's `__init__`),
+    so connections are never closed and the log would stay beside the file: a copy of `autotrack.db`
+    alone would miss the latest writes. TRUNCATE waits for other processes' readers and writers, at most
+    a second: one still busy there is not the last, and does it at its own exit.
+    """
+    if _thread.pid != os.getpid():
+        return
+    for path in sorted(_thread.written):
+        try:
+            connection = sqlite3.connect(f"file:{quote(path)}?mode=rw", uri=True, timeout=1, isolation_level=None)
+            try:
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                connection.close()
+        except Exception:
+            pass  # the log keeps what it holds, and the next opening reads it
 
 
 def _serve(worker: _Thread) -> None:
