@@ -12,6 +12,12 @@ Figures: median wall and CPU seconds per variant, and the added seconds over no 
 (CPU seconds are the steadier figure on a shared machine).
 Targets: +0.3 s without models, +0.8 s with models, >= 15x less than MLflow.
 
+A process that imported autotrack skips the interpreter's last full collection
+(`gc.freeze` at exit), which the plain script pays (0.1-0.6 s: more objects,
+more to collect; PyTorch's most). So a fourth variant imports autotrack and
+calls nothing, and `_over_import_` figures give autolog's cost with that
+saving set aside.
+
 MLflow runs in its own interpreter when one is given or found
 (`BENCH_MLFLOW_PYTHON`, default `/tmp/benchvenv/bin/python`), for the
 libraries installed there; without it the benchmark runs without MLflow.
@@ -77,6 +83,8 @@ def script(library: str, tracker: str | None, log_models: bool) -> str:
     head = IMPORTS[library] + "\n"
     if tracker == "autotrack":
         head += f"import autotrack\nautotrack.autolog(log_models={log_models}, silent=True)\n"
+    elif tracker == "autotrack_import":
+        head += "import autotrack\n"
     elif tracker == "mlflow":
         head += (f"import mlflow\nmlflow.set_tracking_uri('sqlite:///mlflow.db')\n"
                  f"mlflow.autolog(log_models={log_models}, silent=True)\n")
@@ -90,6 +98,7 @@ def variants(library: str, mlflow: bool) -> dict[str, tuple[str, str]]:
     """name -> (interpreter, script)."""
     found = {
         "plain": (sys.executable, script(library, None, False)),
+        "autotrack_import": (sys.executable, script(library, "autotrack_import", False)),
         "autotrack_no_models": (sys.executable, script(library, "autotrack", False)),
         "autotrack_models": (sys.executable, script(library, "autotrack", True)),
     }
@@ -149,6 +158,7 @@ def bench_library(library: str) -> dict:
         figures.update({f"{library}_{name}_{unit}": value for name, value in median.items()})
         for name in ("autotrack_no_models", "autotrack_models"):
             figures[f"{library}_{name}_added_{unit}"] = median[name] - median["plain"]
+            figures[f"{library}_{name}_over_import_{unit}"] = median[name] - median["autotrack_import"]
         if mlflow:
             for name in ("no_models", "models"):
                 added = median[f"mlflow_{name}"] - median["mlflow_plain"]
