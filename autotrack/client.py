@@ -134,6 +134,8 @@ class Client(RegistryClient, InputsClient, LoggedModelClient):
         )
         self._writer.known_runs.add(run.info.run_id)
         self._writer.keep_alive(run.info.run_id, beat_now=False)
+        if run.info.artifact_uri:  # the run's first artifact needs no request for it
+            self._artifact_uris[run.info.run_id] = run.info.artifact_uri
         return run
 
     def get_run(self, run_id: str) -> Run:

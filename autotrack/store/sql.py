@@ -579,7 +579,11 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
                 if names:
                     conn.execute(t.runs.update().where(t.runs.c.run_uuid == run_id).values(run_name=names[-1]))
             if metrics:
-                self._insert_metrics(conn, [(run_id, *metric) for metric in metrics])
+                keys, values, timestamps, steps = zip(*metrics)  # columns: no per-metric Python work
+                if keys.count(keys[0]) == len(keys):
+                    self._insert_series(conn, [(run_id, keys[0], steps, timestamps, values)])
+                else:
+                    self._insert_metrics(conn, [(run_id, *metric) for metric in metrics])
 
     def log_metrics(self, entries: Sequence[MetricEntry]) -> None:
         if entries:
@@ -659,34 +663,31 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
     def _insert_metrics(self, conn: sa.Connection, entries: Sequence[MetricEntry]) -> None:
         """History as one packed chunk per (run, key); the latest value upserted beside it."""
         series: dict[tuple[str, str], tuple[list, list, list]] = {}
-        latest: dict[tuple[str, str], tuple[float, int, int]] = {}
         for run_id, key, value, timestamp, step in entries:
-            where = (run_id, key)
-            found = series.get(where)
+            found = series.get((run_id, key))
             if found is None:
-                found = series[where] = ([], [], [])
+                found = series[(run_id, key)] = ([], [], [])
             found[0].append(step)
             found[1].append(timestamp)
             found[2].append(value)
-            best = latest.get(where)
-            if best is None or step > best[2] or (step == best[2] and timestamp >= best[1]):
-                latest[where] = (value, timestamp, step)
-        chunks = []
-        for (run_id, key), (steps, timestamps, values) in series.items():
+        self._insert_series(conn, [(run_id, key, *columns) for (run_id, key), columns in series.items()])
+
+    def _insert_series(self, conn: sa.Connection, series: Sequence[tuple[str, str, Sequence, Sequence, Sequence]]) -> None:
+        """(run, key, steps, timestamps, values) columns: packed chunks, and each one's latest value (the
+        highest step, then timestamp; the last logged among equals)."""
+        chunks, latest = [], []
+        for run_id, key, steps, timestamps, values in series:
             for start in range(0, len(steps), _CHUNK_VALUES):
                 end = start + _CHUNK_VALUES
                 packed = metric_chunks.pack(steps[start:end], timestamps[start:end], values[start:end])
                 chunks.append(dict(run_uuid=run_id, key=key, count=len(steps[start:end]), steps=packed[0],
                                    timestamps=packed[1], values=packed[2]))
+            step, timestamp, index = max(zip(steps, timestamps, range(len(steps))))
+            value = values[index]
+            latest.append(dict(run_uuid=run_id, key=key, value=0.0 if value != value else value, timestamp=timestamp,
+                               step=step, is_nan=value != value))
         self._insert_chunks.run(conn, chunks)
-        self._upsert_latest.run(
-            conn,
-            [
-                dict(run_uuid=run_id, key=key, value=0.0 if value != value else value, timestamp=timestamp,
-                     step=step, is_nan=value != value)
-                for (run_id, key), (value, timestamp, step) in latest.items()
-            ],
-        )
+        self._upsert_latest.run(conn, latest)
 
     def delete_tag(self, run_id: str, key: str) -> None:
         with self._write() as conn:
