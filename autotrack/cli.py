@@ -12,13 +12,16 @@ import click
 
 from autotrack import __version__
 from autotrack.cli_common import _client, _console, _duration, _Group, _number, _table, _time
-from autotrack.cli_models import models
-from autotrack.cli_server import server, ui
 
 __all__ = ["main"]
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+# commands of their own modules, imported when they run or the help lists them
+_LAZY = {"models": "autotrack.cli_models:models", "server": "autotrack.cli_server:server",
+         "ui": "autotrack.cli_server:ui"}
+
+
+@click.group(cls=_Group, lazy=_LAZY, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--tracking-uri", envvar="AUTOTRACK_TRACKING_URI", default=None, metavar="URI",
               help="Store to read: a folder (default ./autotrack-runs), sqlite:///file.db or postgresql://...")
 @click.version_option(__version__, prog_name="autotrack")  # not package metadata: reading it costs ~20 ms
@@ -278,11 +281,6 @@ def _print_trials(parent_run_id: str, ctx: click.Context) -> None:
     _console().print(table)
     if best:
         click.echo(f"best: {best} ({metric} = {_number(parent.data.metrics.get(f'best_{metric}', float('nan')))})")
-
-
-cli.add_command(models)
-cli.add_command(server)
-cli.add_command(ui)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -36,6 +36,7 @@ def test_listing_runs_imports_no_run_context(tmp_path):
     _, helped = _imported("--help")
     for loaded in (listed, helped):
         assert not {"autotrack.context", "autotrack.cli_runs_context", "autotrack.cli_inputs"} & loaded
+    assert not {"autotrack.cli_models", "autotrack.cli_server", "rich.table"} & listed  # lazy commands; cli_table
     out, _ = _imported("runs", "--help")
     assert "diff" in out and "What differs between two runs" in out  # the lazy command is listed with its help
 
