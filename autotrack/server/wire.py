@@ -9,8 +9,9 @@ are accepted too, as protobuf's JSON parser does).
 
 from __future__ import annotations
 
+import itertools
 import math
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from autotrack.entities import (
     Experiment,
@@ -26,6 +27,7 @@ from autotrack.entities import (
     ViewType,
 )
 from autotrack.exceptions import InvalidInput
+from autotrack.validation import INT64_MAX, INT64_MIN
 from autotrack.server.wire_inputs import inputs_from_json, inputs_to_json
 
 __all__ = [
@@ -146,6 +148,49 @@ def metrics_from_json(items: Iterable[Any]) -> list[Metric]:
     except (TypeError, ValueError, KeyError, AttributeError):
         pass
     return _checked_metrics(items)
+
+
+def metric_columns(metrics: Sequence[Sequence]) -> dict[str, tuple[Sequence, Sequence, Sequence]]:
+    """(key, value, timestamp, step) rows as autotrack's own wire form: {key: [values, timestamps, steps]}.
+
+    Columns of plain numbers encode and parse at C speed (json's cost per 1,000 metrics, both ends: ~2 ->
+    ~1 ms) and go to the store's packed chunks as they are; NaN and infinities travel as JSON's extension
+    tokens, which Python writes and reads.
+    """
+    if not metrics:
+        return {}
+    keys, values, timestamps, steps = zip(*metrics)
+    if keys.count(keys[0]) == len(keys):  # the usual batch: one metric's curve
+        return {keys[0]: (values, timestamps, steps)}
+    columns: dict[str, tuple[list, list, list]] = {}
+    for key, value, timestamp, step in metrics:
+        found = columns.get(key) or columns.setdefault(key, ([], [], []))
+        found[0].append(value)
+        found[1].append(timestamp)
+        found[2].append(step)
+    return columns
+
+
+def metrics_from_columns(columns: Any) -> list[Metric]:
+    """`metric_columns`' form back as `Metric`s; a malformed one gets an error naming what is wrong."""
+    if not isinstance(columns, Mapping):
+        raise InvalidInput("'metrics' must be an object of {key: [values, timestamps, steps]}.")
+    found: list[Metric] = []
+    for key, triple in columns.items():
+        if not (isinstance(triple, list) and len(triple) == 3 and all(isinstance(c, list) for c in triple)
+                and len(triple[0]) == len(triple[1]) == len(triple[2])):
+            raise InvalidInput(f"Metric '{key}' must be [values, timestamps, steps]: three lists of one length.")
+        values, timestamps, steps = triple
+        if not all(type(v) is float for v in values):
+            values = [from_double(v, f"metrics.{key}.value") for v in values]
+        if not all(type(t) is int for t in timestamps) or not all(type(s) is int for s in steps):
+            timestamps = [integer(t, "timestamp") for t in timestamps]
+            steps = [integer(s, "step") for s in steps]
+        if values and not (INT64_MIN <= min(steps) and max(steps) <= INT64_MAX
+                           and 0 <= min(timestamps) and max(timestamps) <= INT64_MAX):
+            raise InvalidInput(f"Metric '{key}' has a step or timestamp outside the 64-bit range they are stored in.")
+        found.extend(map(Metric, itertools.repeat(key, len(values)), values, timestamps, steps))
+    return found
 
 
 def _checked_metrics(items: Iterable[Any]) -> list[Metric]:

@@ -297,13 +297,14 @@ class HttpStore:
 
     def log_batch(self, run_id: str, metrics: Sequence[Metric] = (), params: Sequence[Param] = (),
                   tags: Sequence[RunTag] = ()) -> None:
-        self._post_text(f"{API}/runs/log-batch", '{"run_id":%s,"metrics":[%s],"params":%s,"tags":%s}' % (
-            json.dumps(run_id), _metrics_json(metrics), json.dumps([{"key": p.key, "value": p.value} for p in params]),
-            json.dumps([{"key": t.key, "value": t.value} for t in tags])))
+        self._post_json(f"{OWN}/runs/log-batch", {
+            "run_id": run_id, "metrics": wire.metric_columns(metrics),
+            "params": [{"key": p.key, "value": p.value} for p in params],
+            "tags": [{"key": t.key, "value": t.value} for t in tags]})
 
-    def _post_text(self, endpoint: str, body: str) -> None:
-        """POST a JSON body written as text (metrics: see `_metrics_json`)."""
-        self._session.request("POST", endpoint, what=f"POST {endpoint}", content=body.encode(),
+    def _post_json(self, endpoint: str, body: dict) -> None:
+        """POST `body` as JSON with NaN and infinities as JSON's extension tokens (httpx refuses them)."""
+        self._session.request("POST", endpoint, what=f"POST {endpoint}", content=json.dumps(body).encode(),
                               headers={"Content-Type": "application/json"})
 
     # -- logged models (autotrack's own routes: MLflow's keep a logged model's files elsewhere) -------------
@@ -343,14 +344,14 @@ class HttpStore:
                                                        "datasets": dataset_inputs_to_json(datasets)})
 
     def log_metrics(self, entries: Sequence[MetricEntry]) -> None:
-        """Buffered metrics of any runs: one `runs/log-batch` per run (and per 20,000 values)."""
+        """Buffered metrics of any runs: one log-batch per run (and per 20,000 values)."""
         by_run: dict[str, list[tuple]] = defaultdict(list)
         for run_id, *metric in entries:
             by_run[run_id].append(metric)
         for run_id, metrics in by_run.items():
             for start in range(0, len(metrics), _METRICS_PER_REQUEST):
-                self._post_text(f"{API}/runs/log-batch", '{"run_id":%s,"metrics":[%s]}' % (
-                    json.dumps(run_id), _metrics_json(metrics[start:start + _METRICS_PER_REQUEST])))
+                self._post_json(f"{OWN}/runs/log-batch", {
+                    "run_id": run_id, "metrics": wire.metric_columns(metrics[start:start + _METRICS_PER_REQUEST])})
 
     def delete_tag(self, run_id: str, key: str) -> None:
         self._call("POST", f"{API}/runs/delete-tag", {"run_id": run_id, "key": key})
@@ -480,18 +481,6 @@ class HttpStore:
 
     def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion:
         return _version(self._call("GET", f"{API}/registered-models/alias", {"name": name, "alias": alias}))
-
-
-def _metrics_json(metrics: Sequence[Sequence]) -> str:
-    """(key, value, timestamp, step) rows as MLflow's metric objects, written as JSON text directly:
-    3x faster than dicts through json.dumps (a client's CPU per 1,000 metrics: 1.4 -> 0.5 ms)."""
-    keys: dict[str, str] = {}
-    return ",".join(
-        f'{{"key":{keys.get(key) or keys.setdefault(key, json.dumps(key))},'
-        f'"value":{repr(value) if math.isfinite(value) else json.dumps(wire.double(value))},'
-        f'"timestamp":{int(timestamp)},"step":{int(step)}}}'
-        for key, value, timestamp, step in metrics
-    )
 
 
 def _double(value: float) -> Any:

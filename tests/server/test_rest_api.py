@@ -184,3 +184,35 @@ def test_oversized_bodies_are_413_and_the_server_stays_up(api):
     streamed = api.post(f"{API}/runs/create", content=chunks())
     assert streamed.status_code == 413 and streamed.json()["error_code"] == "REQUEST_LIMIT_EXCEEDED"
     assert api.get("/health").text == "OK"
+
+
+def test_autotracks_column_log_batch_keeps_every_value_and_refuses_malformed_columns(api, thread_server):
+    """autotrack's client sends metrics as columns (/api/autotrack/runs/log-batch): NaN and infinities, several
+    keys, and a buffered flush of any runs all read back as logged; a malformed body answers 400, never 500."""
+    import math
+
+    import autotrack
+    from autotrack.entities import Metric
+
+    client = autotrack.Client(thread_server.url)
+    run_id = client.create_run("0").info.run_id
+    logged = [Metric("loss", v, 7, s) for s, v in enumerate([1.5, math.nan, math.inf, -math.inf, -0.0, 5e-324])]
+    client.log_batch(run_id, metrics=[*logged, Metric("acc", 0.25, 8, 3)], params=[autotrack.Param("lr", "0.1")])
+    for step in range(3):
+        client.log_metric(run_id, "buffered", float("nan") if step == 1 else step / 2, step=step)
+    back = client.get_metric_history(run_id, "loss")
+    assert [(m.step, m.timestamp) for m in back] == [(m.step, m.timestamp) for m in logged]
+    assert [repr(m.value) for m in back] == [repr(m.value) for m in logged]
+    assert [(m.step, m.value) for m in client.get_metric_history(run_id, "acc")] == [(3, 0.25)]
+    assert [repr(m.value) for m in client.get_metric_history(run_id, "buffered")] == ["0.0", "nan", "1.0"]
+    assert client.get_run(run_id).data.params == {"lr": "0.1"}
+
+    own = "/api/autotrack/runs/log-batch"
+    for metrics, problem in [([1, 2], "must be an object"), ({"m": [[1.0], [1]]}, "three lists"),
+                             ({"m": [[1.0, 2.0], [1], [1]]}, "three lists"), ({"m": [["x"], [1], [1]]}, "a number"),
+                             ({"m": [[1.0], [1], [2 ** 64]]}, "64-bit"), ({"m": [[1.0], [-5], [1]]}, "64-bit"),
+                             ({"m": [[1.0], [1], [True]]}, "an integer")]:
+        answer = api.post(own, json={"run_id": run_id, "metrics": metrics})
+        assert answer.status_code == 400, (metrics, answer.text)
+        assert answer.json()["error_code"] == "INVALID_PARAMETER_VALUE" and problem in answer.json()["message"]
+    assert [m.value for m in client.get_metric_history(run_id, "m")] == []  # nothing of a refused batch
