@@ -56,8 +56,10 @@ def _run_on_worker(payload: bytes) -> dict:
         local = client.create_run("0", run_name=task.run.info.run_name, params={}, tags=_worker_tags(task.run))
         outcome = run_trial(replace(task, run=local, tracking_uri=scratch))
         recorded = client.get_run(local.info.run_id)
-        history = {key: [(m.value, m.timestamp, m.step) for m in client.get_metric_history(local.info.run_id, key)]
-                   for key in recorded.data.metrics}
+        history = {}
+        for key in recorded.data.metrics:  # as columns, not a Metric per point (a long curve is 1M points)
+            arrays = client.get_metric_history_arrays(local.info.run_id, key)
+            history[key] = list(zip(arrays.values.tolist(), arrays.timestamps.tolist(), arrays.steps.tolist()))
         root = client._repository(local.info.run_id).root
         artifacts = {
             os.path.relpath(os.path.join(folder, name), root): open(os.path.join(folder, name), "rb").read()
