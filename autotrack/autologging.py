@@ -22,7 +22,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from autotrack import system_tags
+from autotrack import gc_pause, system_tags
 from autotrack.exceptions import AutotrackWarning
 from autotrack.patching import registry
 
@@ -101,9 +101,12 @@ def warn(settings: AutologSettings, integration: str, error: Exception) -> None:
 
 
 def safely(settings: AutologSettings, integration: str, step: Callable[[], Any]) -> Any:
-    """Run a logging step; a failure becomes one warning (none when silent) and None."""
+    """Run a logging step; a failure becomes one warning (none when silent) and None.
+
+    Garbage collection waits meanwhile (`gc_pause`): a first step imports autotrack's store, skops or
+    an integration, and the collections those imports trigger walk the user's whole heap for nothing."""
     try:
-        with warnings.catch_warnings():
+        with gc_pause.paused(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # what the libraries warn about while we log is ours to mute
             warnings.simplefilter("default", AutotrackWarning)  # ours are meant for the user
             return step()
@@ -313,7 +316,16 @@ def _watcher_for(fullname: str):
     return None
 
 
+_importing = threading.local()  # .packages: {watched package: its modules being imported now, in this thread}
+
+
 class _NotifyingLoader(importlib.abc.Loader):
+    """Runs a module, then what waits for it: an integration to enable, or its package's watcher.
+
+    A watcher runs once per outermost import of its package: `import sklearn.cluster` runs ~80
+    sklearn modules, and their classes are all there when the first of them (the last to finish) ends.
+    """
+
     def __init__(self, loader: importlib.abc.Loader, name: str):
         self._loader, self._name = loader, name
 
@@ -321,13 +333,20 @@ class _NotifyingLoader(importlib.abc.Loader):
         return self._loader.create_module(spec)
 
     def exec_module(self, module) -> None:
-        self._loader.exec_module(module)
+        package = self._name.partition(".")[0]
+        nested = _importing.__dict__.setdefault("packages", {})
+        outermost = not nested.get(package)
+        nested[package] = nested.get(package, 0) + 1
+        try:
+            self._loader.exec_module(module)
+        finally:
+            nested[package] -= 1
         with _lock:
             pending = _pending.pop(self._name, None)
             watcher = _watcher_for(self._name)
         if pending is not None:
             _enable(*pending)
-        if watcher is not None:
+        if watcher is not None and outermost:
             watcher()
 
     def __getattr__(self, name: str) -> Any:

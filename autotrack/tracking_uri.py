@@ -139,17 +139,26 @@ def store_for(uri: str):
         with _stores_lock:
             found = _stores.get(location)
             if found is None:
-                from autotrack.store.sql import SqlStore
-                from autotrack.writer import BackgroundWriter
-
-                if location[0].startswith(("http://", "https://")):
-                    from autotrack.store.http import HttpStore
-
-                    store = HttpStore(location[0])
-                else:
-                    store = SqlStore(*location)
-                found = _stores[location] = (store, BackgroundWriter(store))
+                found = _stores[location] = _open(location)
     return found
+
+
+def _open(location: tuple[str, str]):
+    """A new (store, writer): the first one imports SQLAlchemy (or the HTTP client) and may migrate a database."""
+    from autotrack import gc_pause
+
+    with gc_pause.paused():
+        from autotrack.writer import BackgroundWriter
+
+        if location[0].startswith(("http://", "https://")):
+            from autotrack.store.http import HttpStore
+
+            store = HttpStore(location[0])
+        else:
+            from autotrack.store.sql import SqlStore
+
+            store = SqlStore(*location)
+        return store, BackgroundWriter(store)
 
 
 def _after_fork_in_child() -> None:
