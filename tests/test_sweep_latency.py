@@ -185,3 +185,22 @@ def test_an_in_process_trial_has_its_context_tags_written_with_its_run(monkeypat
         tags = autotrack.get_run(run_id).data.tags
         assert tags.get("autotrack.context.hostname") and tags.get("autotrack.context.python")
         assert context.PACKAGES_SAME_AS in tags  # the parent's packages, not repeated
+
+
+def test_a_trial_writes_two_transactions_its_runs_creation_and_its_end(monkeypatch):
+    """The floor the durability guarantees allow: the run is in the store, RUNNING, before the objective runs,
+    and its end (metrics, state) is committed before the sweep moves on. Anything more is per-trial cost."""
+    writes = []  # the sweep's own thread's; the writer thread's heartbeats and flushes come by the second
+    real = SqlStore._transaction
+    monkeypatch.setattr(SqlStore, "_transaction", lambda self, write: writes.append(
+        write and threading.current_thread() is threading.main_thread()) or real(self, write))
+
+    def write_transactions(n_trials: int) -> int:
+        del writes[:]
+        result = autotrack.sweep(lambda p: 1.0, {"x": sweeps.uniform(0, 1)}, n_trials=n_trials, algo="random",
+                                 n_jobs=1, seed=0, progress=False)  # a constant: the best improves once
+        assert len(result.trials) == n_trials and set(result.trials["state"]) == {"complete"}
+        return writes.count(True)
+
+    write_transactions(1)  # the store's first opening (its schema check writes) is no trial's
+    assert write_transactions(25) - write_transactions(5) == 2 * 20
