@@ -11,7 +11,7 @@ import sys
 import click
 
 from autotrack import __version__
-from autotrack.cli_common import _client, _console, _duration, _Group, _number, _table, _time
+from autotrack.cli_common import _brief, _client, _console, _duration, _Group, _number, _table, _time
 
 __all__ = ["main"]
 
@@ -39,6 +39,7 @@ def experiments() -> None:
 @experiments.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include deleted experiments.")
 @click.pass_context
+@_brief
 def experiments_list(ctx: click.Context, show_all: bool) -> None:
     """Experiments with their ids, run counts and artifact locations."""
     from autotrack.entities import ViewType
@@ -86,6 +87,7 @@ def _experiment_ids(client, experiment: str | None) -> list[str]:
 @click.option("--order-by", multiple=True, help="e.g. 'metrics.rmse ASC' (repeatable).")
 @click.option("--max-results", default=50, show_default=True, type=click.IntRange(1))
 @click.pass_context
+@_brief
 def runs_list(ctx: click.Context, experiment: str | None, filter_string: str, order_by: tuple, max_results: int) -> None:
     """Runs with their status and latest metrics, newest first."""
     client = _client(ctx)
@@ -110,6 +112,7 @@ def _status(status: str) -> str:
 @runs.command("show")
 @click.argument("run_id")
 @click.pass_context
+@_brief
 def runs_show(ctx: click.Context, run_id: str) -> None:
     """One run: its info, params, latest metrics, tags and artifacts."""
     client = _client(ctx)
@@ -246,6 +249,7 @@ def sweep_run(ctx: click.Context, spec_file: str, n_trials: int | None, parallel
 @sweep.command("show")
 @click.argument("parent_run_id")
 @click.pass_context
+@_brief
 def sweep_show(ctx: click.Context, parent_run_id: str) -> None:
     """The trials of a sweep sorted by its metric, the best one highlighted."""
     _print_trials(parent_run_id, ctx)
@@ -284,6 +288,9 @@ def _print_trials(parent_run_id: str, ctx: click.Context) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from autotrack import cli_common
+
+    cli_common._program = True
     cli.main(args=argv, prog_name="autotrack")
 
 

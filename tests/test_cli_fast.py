@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 
@@ -52,8 +53,10 @@ def test_experiments_list_counts_runs_per_experiment_in_sql(tmp_path):
     assert client.store.count_runs(["0", other]) == {"0": 1, other: 2}
     empty = client.create_experiment("empty")
     assert client.store.count_runs([empty]) == {empty: 0}
+    frozen = gc.get_freeze_count()
     result = CliRunner().invoke(cli, ["--tracking-uri", uri, "experiments", "list"])
     assert result.exit_code == 0, result.output
+    assert gc.isenabled() and gc.get_freeze_count() == frozen  # only the `autotrack` program freezes its heap
     rows = {line.split("│")[2].strip(): line.split("│")[3].strip() for line in result.output.splitlines()
             if line.startswith("│")}
     assert rows == {"Default": "1", "other": "2", "empty": "0"}
