@@ -11,6 +11,7 @@ for an experiment or registered model wins, else the server's default applies; a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -89,7 +90,11 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(computed.hex(), digest)
 
 
-_DUMMY_HASH = hash_password(secrets.token_hex(8))  # checked against for unknown users: same time as a real one
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against for unknown users: the same time as a real one. Made on first use, not at import
+    (scrypt: ~50 ms that every server start paid, with --auth or without)."""
+    return hash_password(secrets.token_hex(8))
 
 
 def check_permission_name(permission: str) -> str:
@@ -187,7 +192,7 @@ class AuthStore:
     def authenticate_password(self, username: str, password: str) -> User | None:
         with self._store._read() as conn:
             row = conn.execute(sa.select(users).where(users.c.username == username)).first()
-        valid = verify_password(password, row.password_hash if row is not None else _DUMMY_HASH)
+        valid = verify_password(password, row.password_hash if row is not None else _dummy_hash())
         return User(row.id, row.username, bool(row.is_admin)) if valid and row is not None else None
 
     # -- tokens ------------------------------------------------------------
