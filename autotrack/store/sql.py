@@ -183,20 +183,40 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
                     f"The database {self.db_uri} has schema revision {version}, newer than this "
                     f"autotrack knows ({t.HEAD_REVISION}): upgrade autotrack."
                 )
-            from alembic import command
-            from alembic.config import Config
-
             if self._dialect == "sqlite":
                 raw = self._engine.raw_connection()  # outside any transaction, as SQLite requires
                 try:
                     raw.driver_connection.execute("PRAGMA journal_mode=WAL")
                 finally:
                     raw.close()
+                if version is None and self._create_from_snapshot():
+                    return
+            from alembic import command
+            from alembic.config import Config
+
             config = Config(str(_MIGRATIONS / "alembic.ini"))
             config.set_main_option("script_location", str(_MIGRATIONS))
             with self._write() as conn:
                 config.attributes["connection"] = conn
                 command.upgrade(config, "head")
+
+    def _create_from_snapshot(self) -> bool:
+        """A new SQLite database made at head in one transaction, from the schema the migrations leave
+        (`migrations/sqlite_head.py`, checked against them by a test), without Alembic; False if the
+        snapshot is not at head."""
+        from autotrack.store.migrations import sqlite_head
+
+        if sqlite_head.REVISION != t.HEAD_REVISION:
+            return False
+        with self._write() as conn:
+            cursor = conn.connection.driver_connection.cursor()
+            for statement in sqlite_head.STATEMENTS:
+                cursor.execute(statement)
+            now = _now()  # the Default experiment, as migration 0001 inserts it
+            conn.execute(t.experiments.insert().values(experiment_id=0, name="Default", lifecycle_stage="active",
+                                                      creation_time=now, last_update_time=now))
+            cursor.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (t.HEAD_REVISION,))
+        return True
 
     @contextlib.contextmanager
     def _schema_lock(self) -> Iterator[None]:
