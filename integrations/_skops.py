@@ -107,7 +107,10 @@ class _WithoutUfuncNames(importlib.abc.Loader):
 
     def exec_module(self, module: ModuleType) -> None:
         utils = importlib.import_module("skops.io._utils")
-        names = utils.get_public_type_names
+        names = getattr(utils, "get_public_type_names", None)
+        if names is None:  # another skops: its module runs as it is
+            self._loader.exec_module(module)
+            return
         utils.get_public_type_names = lambda module, oftype: []
         try:
             self._loader.exec_module(module)
@@ -164,8 +167,10 @@ def skops_io() -> Any:
             sklearn.utils.all_estimators = scan
             sys.meta_path.remove(deferral)
         for name in _DEFERRED:  # complete on first use by anyone else, in every skops module that took them
+            empty = getattr(_trusted_types, name, None)
+            if not isinstance(empty, list):
+                continue
             lazy = _DefaultTrustList(name)
-            empty = getattr(_trusted_types, name)
             for module_name, module in list(sys.modules.items()):
                 if module_name.startswith("skops.io") and getattr(module, name, None) is empty:
                     setattr(module, name, lazy)
