@@ -20,7 +20,7 @@ import sys
 import time
 
 from _big_store import store_folder
-from _common import report
+from _common import report, user_env
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "7"))
 SIZES = [int(n) for n in os.environ.get("BENCH_SCALE_RUNS", "1000,100000").split(",")]
@@ -32,7 +32,7 @@ def command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "autotrack"]
 
 
-ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+ENV = user_env()
 
 
 def seconds(figures: dict, name: str, args: list[str]) -> None:

@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 
-from _common import report
+from _common import report, user_env
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 LIBRARIES = os.environ.get("BENCH_LIBRARIES", "sklearn,xgboost,lightgbm,pytorch").split(",")
@@ -113,11 +113,9 @@ def run_once(python: str, code: str, folder: str) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of one fresh process. CPU time barely moves when other
     work shares the machine, so it is reported beside the wall time; BLAS and OpenMP get one
     thread so CPU time is not inflated by idle spinning."""
-    env = {**os.environ, "AUTOTRACK_TRACKING_URI": os.path.join(folder, "autotrack-runs"),
-           "PYTHONWARNINGS": "ignore", "GIT_PYTHON_REFRESH": "quiet", "OMP_NUM_THREADS": "1",
-           "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    env.pop("AUTOTRACK_RUN_ID", None)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # users' Pythons cache bytecode; the warm-up round writes it
+    env = user_env(AUTOTRACK_TRACKING_URI=os.path.join(folder, "autotrack-runs"), PYTHONWARNINGS="ignore",
+                   GIT_PYTHON_REFRESH="quiet", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    env.pop("AUTOTRACK_RUN_ID", None)  # bytecode is cached (user_env): the warm-up round writes it
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([python, "-c", code], cwd=folder, env=env, capture_output=True, text=True)

@@ -93,3 +93,18 @@ def test_a_broad_metric_filter_does_not_drive(many):
     with store._read() as conn:
         assert sql_search.selective_metric(conn, parse_filter("metrics.m0 > 0.5"), 2) is None  # ~70 runs
         assert sql_search.selective_metric(conn, parse_filter("metrics.m0 > 0.98"), 2) is not None  # ~3 runs
+
+
+def test_counting_an_experiments_runs_reads_the_index_alone(many):
+    """`experiments list` counts runs per experiment by stage: the (experiment, stage) index covers it, so no
+    run's row is read (at 100k runs 20 -> 6 ms)."""
+    store, experiments = many
+    if store._dialect != "sqlite":
+        pytest.skip("PostgreSQL plans from its own statistics")
+    store.update_run(store.search_runs([experiments[1]], "", max_results=1)[0][0].info.run_id, lifecycle_stage="deleted")
+    assert store.count_runs(experiments) == {"0": 100, experiments[1]: 49}
+    with store._read() as conn:
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT experiment_id, count(*) FROM runs WHERE experiment_id IN (0, 1) "
+            "AND lifecycle_stage IN ('active') GROUP BY experiment_id").fetchall()
+    assert "USING COVERING INDEX ix_runs_experiment_stage" in " ".join(str(row[-1]) for row in plan)

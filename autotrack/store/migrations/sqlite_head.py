@@ -7,7 +7,7 @@ new store ~0.25 s (Alembic's import alone ~0.15 s), paid by a user's first scrip
 `.venv/bin/python tests/test_sqlite_head.py`.
 """
 
-REVISION = '0005'
+REVISION = '0006'
 STATEMENTS = (
     'CREATE TABLE alembic_version (\n\tversion_num VARCHAR(32) NOT NULL, \n\tCONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n)',
     'CREATE TABLE experiments (\n\texperiment_id INTEGER NOT NULL, \n\tname VARCHAR(256) NOT NULL, \n\tartifact_location TEXT, \n\tlifecycle_stage VARCHAR(32) NOT NULL, \n\tcreation_time BIGINT, \n\tlast_update_time BIGINT, \n\tPRIMARY KEY (experiment_id), \n\tUNIQUE (name)\n)',
@@ -40,4 +40,5 @@ STATEMENTS = (
     'CREATE TABLE auth_registered_model_permissions (\n\tname VARCHAR(256) NOT NULL, \n\tuser_id INTEGER NOT NULL, \n\tpermission VARCHAR(32) NOT NULL, \n\tPRIMARY KEY (name, user_id), \n\tFOREIGN KEY(user_id) REFERENCES auth_users (id) ON DELETE CASCADE\n)',
     'CREATE INDEX ix_auth_experiment_permissions_user ON auth_experiment_permissions (user_id)',
     'CREATE INDEX ix_auth_registered_model_permissions_user ON auth_registered_model_permissions (user_id)',
+    'CREATE INDEX ix_runs_experiment_stage ON runs (experiment_id, lifecycle_stage)',
 )
