@@ -66,7 +66,7 @@ runs = Table(
     Column("artifact_uri", Text),  # NULL: derived from the experiment's location
     Column("lifecycle_stage", String(32), nullable=False),
     Index("ix_runs_experiment_start", "experiment_id", "start_time"),
-    Index("ix_runs_experiment_stage", "experiment_id", "lifecycle_stage"),  # counts read the index alone
+    Index("ix_runs_experiment_stage", "experiment_id", "lifecycle_stage", "start_time"),  # counts, active runs
 )
 
 params = Table(

@@ -40,5 +40,5 @@ STATEMENTS = (
     'CREATE TABLE auth_registered_model_permissions (\n\tname VARCHAR(256) NOT NULL, \n\tuser_id INTEGER NOT NULL, \n\tpermission VARCHAR(32) NOT NULL, \n\tPRIMARY KEY (name, user_id), \n\tFOREIGN KEY(user_id) REFERENCES auth_users (id) ON DELETE CASCADE\n)',
     'CREATE INDEX ix_auth_experiment_permissions_user ON auth_experiment_permissions (user_id)',
     'CREATE INDEX ix_auth_registered_model_permissions_user ON auth_registered_model_permissions (user_id)',
-    'CREATE INDEX ix_runs_experiment_stage ON runs (experiment_id, lifecycle_stage)',
+    'CREATE INDEX ix_runs_experiment_stage ON runs (experiment_id, lifecycle_stage, start_time)',
 )
