@@ -6,6 +6,7 @@ import fcntl
 import multiprocessing
 import os
 import threading
+import time
 
 from autotrack.entities import Metric
 from autotrack.store.sql import SqlStore
@@ -60,38 +61,34 @@ def test_threads_take_turns_and_lose_nothing(tmp_path):
         assert [m.step for m in store.get_metric_history(run_id, "m")] == list(range(1000))
 
 
-def _child_writes(store: SqlStore, run_id: str, started) -> None:
-    started.set()
+def _child_writes(store: SqlStore, run_id: str) -> None:
     store.after_fork()
     store.log_batch(run_id, metrics=[Metric("from-child", 1.0, 1, 0)])
 
 
-def test_a_forked_child_queues_behind_its_parent_writer_then_writes(tmp_path):
-    """The child inherits the lock as a parent's thread held it; it must queue on the file, not deadlock on
-    the thread lock no thread of its own holds, nor skip the queue. (The parent holds only the lock here:
-    SQLite itself forbids forking inside a transaction.)"""
+def test_a_fork_waits_for_an_open_write_transaction_and_the_child_writes(tmp_path):
+    """A child that inherited an open write transaction would wait forever: SQLite's per-process lock records
+    say a connection of its own holds the write lock. So the fork waits for the transaction to commit."""
     store = _store(tmp_path)
     run_id = store.create_run("0", "r", "u", 1).info.run_id
-    context = multiprocessing.get_context("fork")
-    started = context.Event()
-    holding = threading.Event()
-    release = threading.Event()
+    holding, committed = threading.Event(), []
 
-    def hold_the_lock() -> None:
-        with store._writer_lock:
+    def hold_a_write() -> None:
+        with store._write() as conn:
+            conn.exec_driver_sql("UPDATE runs SET run_name = 'held' WHERE run_uuid = ?", (run_id,))
             holding.set()
-            release.wait(timeout=60)
+            time.sleep(0.3)
+            committed.append(time.monotonic())  # the commit follows at once
 
-    holder = threading.Thread(target=hold_the_lock)
+    holder = threading.Thread(target=hold_a_write)
     holder.start()
     assert holding.wait(timeout=30)
-    child = context.Process(target=_child_writes, args=(store, run_id, started))
+    child = multiprocessing.get_context("fork").Process(target=_child_writes, args=(store, run_id))
     child.start()
-    assert started.wait(timeout=30)
-    child.join(timeout=0.5)
-    assert child.is_alive()  # queued behind the parent's holder
-    release.set()
+    forked = time.monotonic()
     holder.join(timeout=30)
+    assert committed and committed[0] <= forked  # the fork waited for the commit
     child.join(timeout=60)
     assert child.exitcode == 0
     assert [m.value for m in store.get_metric_history(run_id, "from-child")] == [1.0]
+    assert store.get_run(run_id).info.run_name == "held"

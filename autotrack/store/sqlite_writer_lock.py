@@ -10,7 +10,8 @@ writes that waited 0.6-1.1 s while the median waited 0.1 s.
 So a write transaction first takes this lock: a `threading.RLock` among the
 threads of a process, then `flock` on `<database>.write.lock` among
 processes. A blocked `flock` sleeps in the kernel and wakes when the holder
-lets go, so the write lock goes straight to a waiter. SQLite's own lock and
+lets go, so the write lock goes straight to a waiter. A fork waits for this
+process's open write transactions (SQLite forbids carrying one into a child). SQLite's own lock and
 busy timeout stay underneath for every program that does not take this one
 (an older autotrack, the sqlite3 shell).
 """
@@ -20,8 +21,12 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import weakref
 
 __all__ = ["WriterLock"]
+
+_all: weakref.WeakSet[WriterLock] = weakref.WeakSet()
+_held_for_fork: list[WriterLock] = []
 
 
 class WriterLock:
@@ -34,6 +39,7 @@ class WriterLock:
     def __init__(self, database_path: str):
         self.path = database_path + ".write.lock"
         self._reset()
+        _all.add(self)
 
     def _reset(self) -> None:
         self._pid = os.getpid()
@@ -70,3 +76,27 @@ class WriterLock:
                 return False
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         return True
+
+
+def _before_fork() -> None:
+    """No write transaction of this process is open while it forks: a child that inherits one finds
+    SQLite's per-process lock records saying a connection of its own holds the write lock, and waits
+    for it forever. So the fork waits for the open ones to commit (threads only: other processes' do no
+    harm), in one order, and the child starts with the locks free."""
+    for lock in sorted((lock for lock in list(_all) if lock._pid == os.getpid()), key=lambda lock: lock.path):
+        lock._threads.acquire()
+        _held_for_fork.append(lock)
+
+
+def _after_fork_in_parent() -> None:
+    while _held_for_fork:
+        _held_for_fork.pop()._threads.release()
+
+
+def _after_fork_in_child() -> None:
+    _held_for_fork.clear()
+    for lock in list(_all):
+        lock._reset()
+
+
+os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
