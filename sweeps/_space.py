@@ -82,6 +82,8 @@ def randint(low: int, high: int) -> Distribution:
 def quniform(low: float, high: float, q: float) -> Distribution:
     """Uniform on low, low+q, ..., high (Optuna requires (high-low) to be a multiple of q)."""
     Distribution("quniform", low, high, q)  # bounds and q > 0 first: the check below divides by q
+    if not math.isfinite(float(high) - float(low) + float(q)):  # a stepped sampler draws over [low-q/2, high+q/2]
+        raise InvalidInput(f"quniform({low}, {high}, {q}): high - low + q must be a finite float.")
     if (high - low) / q > 2**53:  # Optuna counts the steps exactly (decimal), and a sampler could not tell them apart
         raise InvalidInput(f"quniform({low}, {high}, {q}): (high - low) / q must be at most 2**53 steps.")
     if not math.isclose(((high - low) / q) % 1, 0, abs_tol=1e-9) and not math.isclose(((high - low) / q) % 1, 1):

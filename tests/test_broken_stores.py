@@ -139,6 +139,29 @@ os._exit(0)  # killed: the WAL is never checkpointed into the database file
     forget(folder)
 
 
+def test_a_checkpoint_stopped_midway_is_not_taken_for_a_truncated_file(tmp_path):
+    """A process killed while it checkpoints has written page 1 (with the new page count) before the pages
+    past the file's old end: the file looks cut short, but the log holds every page and SQLite reads it."""
+    folder = tmp_path / "midway"
+    script = f"""
+import os, autotrack
+autotrack.set_tracking_uri({str(folder)!r})
+with autotrack.start_run() as run:
+    autotrack.log_params({{f"p{{i}}": "x" * 200 for i in range(300)}})  # the database grows in the log only
+print(run.info.run_id)
+os._exit(0)
+"""
+    run_id = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.strip()
+    db = folder / "autotrack.db"
+    assert (folder / "autotrack.db-wal").stat().st_size > 0
+    data = bytearray(db.read_bytes())
+    page_size = int.from_bytes(data[16:18], "big")
+    data[28:32] = (len(data) // page_size + 50).to_bytes(4, "big")  # page 1 as the checkpoint rewrote it
+    db.write_bytes(bytes(data))
+    assert len(autotrack.Client(str(folder)).get_run(run_id).data.params) == 300
+    forget(folder)
+
+
 @pytest.mark.parametrize("damage, message", [
     ("garbage", "is not a SQLite database (no SQLite header)"),
     ("text", "is not a SQLite database (it begins 'hello, world')"),

@@ -50,7 +50,15 @@ def inspect(path: str) -> bool:
 
 
 def _check_length(path: str, header: bytes) -> None:
-    """A file shorter than the page count its header records was cut short (a partial copy, a full disk)."""
+    """A file shorter than the page count its header records was cut short (a partial copy, a full disk).
+
+    Not while a write-ahead log holds frames: a checkpoint that stopped midway (its process killed) has
+    written page 1, with the new count, before the pages past the old end; the log still holds them all,
+    and SQLite finishes the checkpoint from it.
+    """
+    wal = path + "-wal"
+    if os.path.exists(wal) and os.path.getsize(wal) > 0:
+        return
     size = os.path.getsize(path)
     if len(header) < 100:
         raise StoreUnusable(f"{path} is truncated: {size} bytes, shorter than a SQLite header. "
