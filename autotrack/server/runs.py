@@ -181,7 +181,7 @@ def _entries(body: dict) -> list[tuple]:
 
 
 def log_batch_columns(state: ServerState, body: dict) -> dict:
-    """MLflow's log-batch with the metrics as columns (`wire.metric_columns`): what autotrack's client sends."""
+    """MLflow's log-batch with the metrics as columns (`metric_chunks.columns`): what autotrack's client sends."""
     state.store.log_batch(_run_id(body), metrics_from_columns(body.get("metrics") or {}),
                           params_from_json(body.get("params")), tags_from_json(body.get("tags")))
     return {}

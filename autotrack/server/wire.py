@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping
 
 from autotrack.entities import (
     Experiment,
@@ -150,29 +150,8 @@ def metrics_from_json(items: Iterable[Any]) -> list[Metric]:
     return _checked_metrics(items)
 
 
-def metric_columns(metrics: Sequence[Sequence]) -> dict[str, tuple[Sequence, Sequence, Sequence]]:
-    """(key, value, timestamp, step) rows as autotrack's own wire form: {key: [values, timestamps, steps]}.
-
-    Columns of plain numbers encode and parse at C speed (json's cost per 1,000 metrics, both ends: ~2 ->
-    ~1 ms) and go to the store's packed chunks as they are; NaN and infinities travel as JSON's extension
-    tokens, which Python writes and reads.
-    """
-    if not metrics:
-        return {}
-    keys, values, timestamps, steps = zip(*metrics)
-    if keys.count(keys[0]) == len(keys):  # the usual batch: one metric's curve
-        return {keys[0]: (values, timestamps, steps)}
-    columns: dict[str, tuple[list, list, list]] = {}
-    for key, value, timestamp, step in metrics:
-        found = columns.get(key) or columns.setdefault(key, ([], [], []))
-        found[0].append(value)
-        found[1].append(timestamp)
-        found[2].append(step)
-    return columns
-
-
 def metrics_from_columns(columns: Any) -> list[Metric]:
-    """`metric_columns`' form back as `Metric`s; a malformed one gets an error naming what is wrong."""
+    """`metric_chunks.columns`' form back as `Metric`s; a malformed one gets an error naming what is wrong."""
     if not isinstance(columns, Mapping):
         raise InvalidInput("'metrics' must be an object of {key: [values, timestamps, steps]}.")
     found: list[Metric] = []

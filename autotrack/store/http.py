@@ -30,6 +30,7 @@ from autotrack.server import wire
 from autotrack.server.errors import exception_from_error
 from autotrack.server.wire_inputs import dataset_inputs_to_json
 from autotrack.server.wire_logged_models import logged_model_from_json, model_metric_to_json
+from autotrack.store import metric_chunks
 from autotrack.store.base import MetricEntry
 
 __all__ = ["ARTIFACTS_PATH", "AccessDenied", "HttpStore", "ServerUnreachable", "close_session", "session"]
@@ -298,7 +299,7 @@ class HttpStore:
     def log_batch(self, run_id: str, metrics: Sequence[Metric] = (), params: Sequence[Param] = (),
                   tags: Sequence[RunTag] = ()) -> None:
         self._post_json(f"{OWN}/runs/log-batch", {
-            "run_id": run_id, "metrics": wire.metric_columns(metrics),
+            "run_id": run_id, "metrics": metric_chunks.columns(metrics),
             "params": [{"key": p.key, "value": p.value} for p in params],
             "tags": [{"key": t.key, "value": t.value} for t in tags]})
 
@@ -351,7 +352,7 @@ class HttpStore:
         for run_id, metrics in by_run.items():
             for start in range(0, len(metrics), _METRICS_PER_REQUEST):
                 self._post_json(f"{OWN}/runs/log-batch", {
-                    "run_id": run_id, "metrics": wire.metric_columns(metrics[start:start + _METRICS_PER_REQUEST])})
+                    "run_id": run_id, "metrics": metric_chunks.columns(metrics[start:start + _METRICS_PER_REQUEST])})
 
     def delete_tag(self, run_id: str, key: str) -> None:
         self._call("POST", f"{API}/runs/delete-tag", {"run_id": run_id, "key": key})

@@ -599,11 +599,8 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
                 if names:
                     conn.execute(t.runs.update().where(t.runs.c.run_uuid == run_id).values(run_name=names[-1]))
             if metrics:
-                keys, values, timestamps, steps = zip(*metrics)  # columns: no per-metric Python work
-                if keys.count(keys[0]) == len(keys):
-                    self._insert_series(conn, [(run_id, keys[0], steps, timestamps, values)])
-                else:
-                    self._insert_metrics(conn, [(run_id, *metric) for metric in metrics])
+                self._insert_series(conn, [(run_id, key, steps, timestamps, values)
+                                           for key, (values, timestamps, steps) in metric_chunks.columns(metrics).items()])
 
     def log_metrics(self, entries: Sequence[MetricEntry]) -> None:
         if entries:
