@@ -87,9 +87,8 @@ class Checkpointer:
         the last connection closes), and a reader would then see the log's pages over
         whatever the file holds. Errors are left to the store's own writes to report.
         """
-        try:  # mode=rw: a deleted store is not recreated here
-            connection = sqlite3.connect(f"file:{quote(self.path)}?mode=rw", uri=True, timeout=60,
-                                         check_same_thread=False, isolation_level=None)
+        try:
+            connection = _connect(self.path, timeout=60)
             try:
                 self.checkpoint(connection)
             finally:
@@ -108,6 +107,12 @@ class Checkpointer:
             self.restarts.append(time.perf_counter() - started)
 
 
+def _connect(path: str, timeout: float) -> sqlite3.Connection:
+    """A connection of its own for checkpoints; mode=rw: a deleted store is not recreated here."""
+    return sqlite3.connect(f"file:{quote(path)}?mode=rw", uri=True, timeout=timeout, check_same_thread=False,
+                           isolation_level=None)
+
+
 def checkpoint_at_exit() -> None:
     """Copy the whole log into each database file this process wrote, and empty the log.
 
@@ -120,7 +125,7 @@ def checkpoint_at_exit() -> None:
         return
     for path in sorted(_thread.written):
         try:
-            connection = sqlite3.connect(f"file:{quote(path)}?mode=rw", uri=True, timeout=1, isolation_level=None)
+            connection = _connect(path, timeout=1)
             try:
                 connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
