@@ -13,12 +13,11 @@ so its search figures flatter it.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import tempfile
 import time
 
-from _common import mlflow_available, report
+from _common import median_time, mlflow_available, report
 
 N_RUNS = int(os.environ.get("BENCH_RUNS", "5000"))
 FILTER = "metrics.m0 < 0.5 and params.p1 = 'b'"
@@ -36,23 +35,14 @@ def create_runs(module, n: int) -> tuple[float, float, float]:
     return time.perf_counter() - start, time.thread_time() - thread, time.process_time() - process
 
 
-def median_seconds(function, repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
-
 def bench(module, uri: str, n: int, prefix: str) -> dict:
     module.set_tracking_uri(uri)
     experiment_id = module.set_experiment("bench").experiment_id
     create_s, create_thread_s, create_process_s = create_runs(module, n)
-    filtered_s, found = median_seconds(
+    filtered_s, found = median_time(
         lambda: module.search_runs([experiment_id], FILTER, order_by=ORDER, max_results=100, output_format="list"), 5
     )
-    full_s, frame = median_seconds(lambda: module.search_runs([experiment_id]), 3)
+    full_s, frame = median_time(lambda: module.search_runs([experiment_id]), 3)
     assert len(frame) == n and len(found) == 100, (len(frame), len(found))
     values = [run.data.metrics["m1"] for run in found]
     assert values == sorted(values, reverse=True)

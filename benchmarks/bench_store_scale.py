@@ -15,28 +15,18 @@
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import tempfile
 import time
 import tracemalloc
 
 from _big_store import copy_store, experiment_id, store_folder
-from _common import report
+from _common import median_time, report
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SCALE_RUNS", "1000,100000").split(",")]
 CREATE_RUNS = int(os.environ.get("BENCH_CREATE_RUNS", "1000"))
 THRESHOLDS = (0.995, 0.99, 0.9, 0.5)
 HISTORY_POINTS = 1_000_000
-
-
-def median_seconds(function, repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def create_ms_per_run(autotrack, folders: dict[str, str]) -> dict[str, float]:
@@ -68,15 +58,15 @@ def searches(autotrack, n: int) -> dict:
     figures = {}
     for threshold in THRESHOLDS:
         query = f"metrics.m0 > {threshold}"
-        seconds, found = median_seconds(lambda: autotrack.search_runs(
+        seconds, found = median_time(lambda: autotrack.search_runs(
             [experiment], query, order_by=["metrics.m1 DESC"], max_results=100, output_format="list"), 5)
         values = [run.data.metrics["m1"] for run in found]
         assert values == sorted(values, reverse=True) and all(run.data.metrics["m0"] > threshold for run in found)
         figures[f"runs_{n}_filter_m0_gt_{threshold}_order_m1_ms"] = seconds * 1000
-    seconds, frame = median_seconds(lambda: autotrack.search_runs([experiment], max_results=100), 5)
+    seconds, frame = median_time(lambda: autotrack.search_runs([experiment], max_results=100), 5)
     assert len(frame) == 100
     figures[f"runs_{n}_dataframe_100_rows_ms"] = seconds * 1000
-    seconds, frame = median_seconds(lambda: autotrack.search_runs([experiment]), 1 if n > 10_000 else 3)
+    seconds, frame = median_time(lambda: autotrack.search_runs([experiment]), 1 if n > 10_000 else 3)
     assert len(frame) == n, len(frame)
     figures[f"runs_{n}_all_to_dataframe_us_per_run"] = seconds / n * 1e6
     return figures
@@ -97,7 +87,7 @@ def history(autotrack, folder: str) -> dict:
         reads["columnar"] = lambda: columnar(run_id, "loss")
     for name, read in reads.items():
         read()  # warm: page cache
-        seconds, found = median_seconds(read, 3)
+        seconds, found = median_time(read, 3)
         assert len(found) == HISTORY_POINTS if name != "columnar" else len(found.steps) == HISTORY_POINTS
         del found
         tracemalloc.start()
@@ -122,6 +112,9 @@ def main() -> None:
             "empty_store": os.path.join(root, "empty"), f"store_of_{big}": copy_store(big, os.path.join(root, "big"))})
         figures.update({f"create_{name}_ms_per_run": value for name, value in created.items()})
         figures.update(history(autotrack, os.path.join(root, "history")))
+        import autotrack.context
+
+        autotrack.context.flush()  # the runs' context files, written beside the writer: before the folder goes
     report("store_scale", figures)
 
 
