@@ -25,11 +25,14 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 
-from _common import report  # noqa: E402
+from _common import report, user_env  # noqa: E402
 from bench_server import MLFLOW_PYTHON, first_answer, free_port, mlflow_available, stop, tree_cpu_seconds  # noqa: E402
 from live_server import ServerProcess  # noqa: E402
 from server_load import AUTOTRACK_CLIENT, MLFLOW_CLIENT, check_runs, run_clients  # noqa: E402
 
+# The server's workers and the clients are fresh processes: they cache their bytecode, as users' do.
+os.environ.clear()
+os.environ.update(user_env())
 ENV = {"AUTOTRACK_CAPTURE": "none"}
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "32"))
 METRICS = int(os.environ.get("BENCH_METRICS", "5000"))

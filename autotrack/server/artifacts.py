@@ -9,12 +9,12 @@ place when complete: a reader never sees half a file.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
@@ -45,7 +45,7 @@ def routes(state: ServerState) -> list[tuple[str, list[str], Any]]:
         try:
             path = request.query_params.get("path") or None
             repository.local_path(path)  # refused before anything is read if it leads out
-            files = await run_in_threadpool(repository.list_artifacts, path)
+            files = await asyncio.to_thread(repository.list_artifacts, path)
         except Exception as error:
             return _error(error)
         return JSONResponse({"files": [file_info_to_json(_basename(f)) for f in files]})
@@ -65,7 +65,7 @@ def routes(state: ServerState) -> list[tuple[str, list[str], Any]]:
             target = repository.local_path(path)
             if target == repository.root or target.is_dir():
                 raise InvalidInput(f"Upload to a file path, not to the folder '{path}'.")
-            await run_in_threadpool(target.parent.mkdir, parents=True, exist_ok=True)
+            target.parent.mkdir(parents=True, exist_ok=True)  # a syscall or two: no thread hop
             repository.local_path(path)  # the parent may have been a symlink created meanwhile
             handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
             try:
@@ -87,7 +87,7 @@ def routes(state: ServerState) -> list[tuple[str, list[str], Any]]:
             if target == repository.root:
                 raise InvalidInput("Give the artifact path to delete; the whole artifact root cannot be deleted.")
             if target.is_dir() and not target.is_symlink():
-                await run_in_threadpool(shutil.rmtree, target)
+                await asyncio.to_thread(shutil.rmtree, target)
             elif target.exists():
                 target.unlink()
             else:

@@ -21,12 +21,12 @@ import os
 import secrets
 from dataclasses import dataclass
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Match, Mount
 
 from autotrack.server import auth_routes
+from autotrack.server.app import in_store_thread
 from autotrack.server.auth_policy import ARTIFACTS, Decision, Policy, canonical
 from autotrack.server.auth_store import LEVELS, AuthStore, User
 
@@ -158,7 +158,7 @@ class AuthMiddleware:
         if not header:
             await _unauthenticated(UNAUTHENTICATED)(scope, receive, send)
             return
-        user = await run_in_threadpool(self.authenticator.user, header)
+        user = await in_store_thread(self.authenticator.user, header)
         if user is None:
             await _unauthenticated(WRONG_CREDENTIALS)(scope, receive, send)
             return
@@ -188,7 +188,7 @@ class AuthMiddleware:
                 return
             receive_rest = _after_body(receive)
         try:
-            decision = await run_in_threadpool(self.policy.decide, user, template, method, fields, path_params)
+            decision = await in_store_thread(self.policy.decide, user, template, method, fields, path_params)
         except Exception:  # a field no lookup could use (wrong type, too long): the route would refuse it too
             decision = Decision(user.is_admin)
         if not decision.allowed:
@@ -206,7 +206,7 @@ class AuthMiddleware:
 
         try:
             fields = await _read_fields(scope, receive)
-            answer = JSONResponse(await run_in_threadpool(handler, self.policy, user, fields))
+            answer = JSONResponse(await in_store_thread(handler, self.policy, user, fields))
         except auth_routes.Forbidden:
             answer = _denied()
         except Exception as error:
@@ -226,7 +226,7 @@ class AuthMiddleware:
         await self.app(scope, receive, hold)
         body = b"".join(chunks)
         if start.get("status") == 200:
-            body = await run_in_threadpool(self._after, decision, user, body)
+            body = await in_store_thread(self._after, decision, user, body)
             if body is None:  # the answer was about something the user may not read
                 await _denied()(scope, receive, send)
                 return

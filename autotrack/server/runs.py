@@ -4,7 +4,7 @@ Routes of autotrack's own, under `/api/autotrack/`, carry what MLflow's API
 has no call for and `HttpStore` needs to keep the `Store` contract:
 heartbeats, and ending a run together with the last buffered metrics in one
 write. Its metrics travel as MLflow's `runs/log-batch` with the metrics in
-columns (`runs/log-batch` there), half the JSON work of MLflow's objects.
+packed columns (`runs/log-batch` there): no number is printed or parsed.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from autotrack.server.wire import (
     integer,
     key_values,
     metric_to_json,
-    metrics_from_columns,
     metrics_from_json,
     params_from_json,
     run_to_json,
+    series_from_wire,
     tags_from_json,
     view_type,
 )
@@ -180,10 +180,10 @@ def _entries(body: dict) -> list[tuple]:
         raise ApiError("INVALID_PARAMETER_VALUE", "Each metric row must be [run_id, key, value, timestamp, step].") from None
 
 
-def log_batch_columns(state: ServerState, body: dict) -> dict:
-    """MLflow's log-batch with the metrics as columns (`metric_chunks.columns`): what autotrack's client sends."""
-    state.store.log_batch(_run_id(body), metrics_from_columns(body.get("metrics") or {}),
-                          params_from_json(body.get("params")), tags_from_json(body.get("tags")))
+def log_series(state: ServerState, body: dict) -> dict:
+    """MLflow's log-batch with the metrics as packed columns (`metric_chunks.to_wire`): what autotrack's client sends."""
+    state.store.log_series(_run_id(body), series_from_wire(body.get("metrics") or {}),
+                           params_from_json(body.get("params")), tags_from_json(body.get("tags")))
     return {}
 
 
@@ -215,7 +215,7 @@ ROUTES = [
     ("/api/2.0/mlflow/metrics/get-history", ["GET"], get_history),
     ("/api/2.0/mlflow/artifacts/list", ["GET"], list_artifacts),
     ("/api/2.0/mlflow/logged-models/search", ["POST"], search_logged_models),
-    (f"{_OWN}/log-batch", ["POST"], log_batch_columns),
+    (f"{_OWN}/log-batch", ["POST"], log_series),
     (f"{_OWN}/end", ["POST"], end),
     (f"{_OWN}/heartbeat", ["POST"], heartbeat),
 ]

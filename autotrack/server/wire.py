@@ -9,7 +9,6 @@ are accepted too, as protobuf's JSON parser does).
 
 from __future__ import annotations
 
-import itertools
 import math
 from typing import Any, Iterable, Mapping
 
@@ -27,7 +26,7 @@ from autotrack.entities import (
     ViewType,
 )
 from autotrack.exceptions import InvalidInput
-from autotrack.validation import INT64_MAX, INT64_MIN
+from autotrack.store import metric_chunks
 from autotrack.server.wire_inputs import inputs_from_json, inputs_to_json
 
 __all__ = [
@@ -47,6 +46,7 @@ __all__ = [
     "registered_model_to_json",
     "run_from_json",
     "run_to_json",
+    "series_from_wire",
     "view_type",
 ]
 
@@ -150,26 +150,20 @@ def metrics_from_json(items: Iterable[Any]) -> list[Metric]:
     return _checked_metrics(items)
 
 
-def metrics_from_columns(columns: Any) -> list[Metric]:
-    """`metric_chunks.columns`' form back as `Metric`s; a malformed one gets an error naming what is wrong."""
-    if not isinstance(columns, Mapping):
-        raise InvalidInput("'metrics' must be an object of {key: [values, timestamps, steps]}.")
-    found: list[Metric] = []
-    for key, triple in columns.items():
-        if not (isinstance(triple, list) and len(triple) == 3 and all(isinstance(c, list) for c in triple)
-                and len(triple[0]) == len(triple[1]) == len(triple[2])):
-            raise InvalidInput(f"Metric '{key}' must be [values, timestamps, steps]: three lists of one length.")
-        values, timestamps, steps = triple
-        if not all(type(v) is float for v in values):
-            values = [from_double(v, f"metrics.{key}.value") for v in values]
-        if not all(type(t) is int for t in timestamps) or not all(type(s) is int for s in steps):
-            timestamps = [integer(t, "timestamp") for t in timestamps]
-            steps = [integer(s, "step") for s in steps]
-        if values and not (INT64_MIN <= min(steps) and max(steps) <= INT64_MAX
-                           and 0 <= min(timestamps) and max(timestamps) <= INT64_MAX):
-            raise InvalidInput(f"Metric '{key}' has a step or timestamp outside the 64-bit range they are stored in.")
-        found.extend(map(Metric, itertools.repeat(key, len(values)), values, timestamps, steps))
-    return found
+def series_from_wire(encoded: Any) -> dict[str, tuple]:
+    """`metric_chunks.to_wire`'s form back as a `Series` of arrays; a malformed one gets an error naming what is wrong."""
+    if not isinstance(encoded, Mapping):
+        raise InvalidInput("'metrics' must be an object of {key: [values, timestamps, steps]} in base64.")
+    series = {}
+    for key, triple in encoded.items():
+        try:
+            series[key] = values, timestamps, steps = metric_chunks.from_wire(triple)
+        except ValueError as error:
+            raise InvalidInput(f"Metric '{key}' {error}: [values, timestamps, steps] are the base64 of "
+                               "little-endian float64, int64 and int64 arrays of one length.") from None
+        if timestamps and min(timestamps) < 0:
+            raise InvalidInput(f"Metric '{key}' has a negative timestamp: timestamps are milliseconds since 1970.")
+    return series
 
 
 def _checked_metrics(items: Iterable[Any]) -> list[Metric]:

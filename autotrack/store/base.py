@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Protocol, Sequence
 
 from autotrack.entities import Experiment, Metric, ModelVersion, Param, RegisteredModel, Run, RunTag, ViewType
+from autotrack.store.metric_chunks import Series
 
 __all__ = ["MetricEntry", "Store"]
 
@@ -84,7 +85,16 @@ class Store(Protocol):
 
     def log_batch(
         self, run_id: str, metrics: Sequence[Metric] = (), params: Sequence[Param] = (), tags: Sequence[RunTag] = ()
-    ) -> None: ...
+    ) -> None:
+        """MLflow's log-batch: `log_series` with the metrics grouped by key."""
+        ...
+
+    def log_series(
+        self, run_id: str, series: Series, params: Sequence[Param] = (), tags: Sequence[RunTag] = ()
+    ) -> None:
+        """Metric values as columns by key, params and tags of one run, atomically: the form every batch of
+        metrics is written in (no object per value, from the client's checks to the store's packed chunks)."""
+        ...
 
     def log_metrics(self, entries: Sequence[MetricEntry]) -> None:
         """Append metric values of any runs in one write: the buffered path."""

@@ -298,8 +298,12 @@ class HttpStore:
 
     def log_batch(self, run_id: str, metrics: Sequence[Metric] = (), params: Sequence[Param] = (),
                   tags: Sequence[RunTag] = ()) -> None:
+        self.log_series(run_id, metric_chunks.columns(metrics), params, tags)
+
+    def log_series(self, run_id: str, series: metric_chunks.Series, params: Sequence[Param] = (),
+                   tags: Sequence[RunTag] = ()) -> None:
         self._post_json(f"{OWN}/runs/log-batch", {
-            "run_id": run_id, "metrics": metric_chunks.columns(metrics),
+            "run_id": run_id, "metrics": metric_chunks.to_wire(series),
             "params": [{"key": p.key, "value": p.value} for p in params],
             "tags": [{"key": t.key, "value": t.value} for t in tags]})
 
@@ -351,8 +355,7 @@ class HttpStore:
             by_run[run_id].append(metric)
         for run_id, metrics in by_run.items():
             for start in range(0, len(metrics), _METRICS_PER_REQUEST):
-                self._post_json(f"{OWN}/runs/log-batch", {
-                    "run_id": run_id, "metrics": metric_chunks.columns(metrics[start:start + _METRICS_PER_REQUEST])})
+                self.log_series(run_id, metric_chunks.columns(metrics[start:start + _METRICS_PER_REQUEST]))
 
     def delete_tag(self, run_id: str, key: str) -> None:
         self._call("POST", f"{API}/runs/delete-tag", {"run_id": run_id, "key": key})

@@ -583,6 +583,11 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
     def log_batch(
         self, run_id: str, metrics: Sequence[Metric] = (), params: Sequence[Param] = (), tags: Sequence[RunTag] = ()
     ) -> None:
+        self.log_series(run_id, metric_chunks.columns(metrics), params, tags)
+
+    def log_series(
+        self, run_id: str, series: metric_chunks.Series, params: Sequence[Param] = (), tags: Sequence[RunTag] = ()
+    ) -> None:
         with self._write() as conn:
             if run_id not in self._known_active:
                 found = self._run_stage.first(conn, {"run_id": run_id})
@@ -598,9 +603,9 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
                 names = [tag.value for tag in tags if tag.key == RUN_NAME_TAG]
                 if names:
                     conn.execute(t.runs.update().where(t.runs.c.run_uuid == run_id).values(run_name=names[-1]))
-            if metrics:
+            if series:
                 self._insert_series(conn, [(run_id, key, steps, timestamps, values)
-                                           for key, (values, timestamps, steps) in metric_chunks.columns(metrics).items()])
+                                           for key, (values, timestamps, steps) in series.items() if steps])
 
     def log_metrics(self, entries: Sequence[MetricEntry]) -> None:
         if entries:

@@ -187,9 +187,11 @@ def test_oversized_bodies_are_413_and_the_server_stays_up(api):
 
 
 def test_autotracks_column_log_batch_keeps_every_value_and_refuses_malformed_columns(api, thread_server):
-    """autotrack's client sends metrics as columns (/api/autotrack/runs/log-batch): NaN and infinities, several
+    """autotrack's client sends metrics as packed columns (/api/autotrack/runs/log-batch): NaN and infinities, several
     keys, and a buffered flush of any runs all read back as logged; a malformed body answers 400, never 500."""
+    import base64
     import math
+    import struct
 
     import autotrack
     from autotrack.entities import Metric
@@ -208,10 +210,17 @@ def test_autotracks_column_log_batch_keeps_every_value_and_refuses_malformed_col
     assert client.get_run(run_id).data.params == {"lr": "0.1"}
 
     own = "/api/autotrack/runs/log-batch"
-    for metrics, problem in [([1, 2], "must be an object"), ({"m": [[1.0], [1]]}, "three lists"),
-                             ({"m": [[1.0, 2.0], [1], [1]]}, "three lists"), ({"m": [["x"], [1], [1]]}, "a number"),
-                             ({"m": [[1.0], [1], [2 ** 64]]}, "64-bit"), ({"m": [[1.0], [-5], [1]]}, "64-bit"),
-                             ({"m": [[1.0], [1], [True]]}, "an integer")]:
+
+    def packed(kind, *numbers):
+        return base64.b64encode(struct.pack(f"<{len(numbers)}{kind}", *numbers)).decode()
+
+    one, stamp = packed("d", 1.0), packed("q", 7)
+    for metrics, problem in [([1, 2], "must be an object"), ({"m": [one, stamp]}, "three base64 strings"),
+                             ({"m": [[1.0], stamp, stamp]}, "three base64 strings"),
+                             ({"m": ["not base64!", stamp, stamp]}, "not base64"),
+                             ({"m": [base64.b64encode(b"1234567").decode(), stamp, stamp]}, "8-byte numbers"),
+                             ({"m": [packed("d", 1.0, 2.0), stamp, stamp]}, "different lengths"),
+                             ({"m": [one, packed("q", -5), stamp]}, "negative timestamp")]:
         answer = api.post(own, json={"run_id": run_id, "metrics": metrics})
         assert answer.status_code == 400, (metrics, answer.text)
         assert answer.json()["error_code"] == "INVALID_PARAMETER_VALUE" and problem in answer.json()["message"]
