@@ -171,9 +171,10 @@ def start_run(
                 client.update_run(run_id, name=run_name)
             run = client.get_run(run_id)
     else:
-        context_tags = context.tags_for(settings, extra_tags.get(system_tags.PARENT_RUN_ID))
-        run = client.create_run(experiment_id or _active_experiment_id(), tags={**context_tags, **extra_tags},
-                                run_name=run_name)
+        experiment_id = experiment_id or _active_experiment_id()
+        context_tags = context.tags_for(settings, extra_tags.get(system_tags.PARENT_RUN_ID),
+                                        where=context.scope(client, experiment_id))
+        run = client.create_run(experiment_id, tags={**context_tags, **extra_tags}, run_name=run_name)
     active = ActiveRun(run.info, run.data)
     _run_stack.set(stack + (active,))
     _install_sigterm_handler()

@@ -321,9 +321,9 @@ def test_capture_off_writes_no_artifacts_tags_or_metrics(monkeypatch):
 
 
 def test_each_kind_switches_off_alone(monkeypatch):
-    with autotrack.start_run(capture={"console": False, "system_interval": 0}) as run:
+    with autotrack.start_run(capture={"console": False, "system_interval": 0}) as first:
         print("not recorded")
-    files, tags, metrics = _context_of(run)
+    files, tags, metrics = _context_of(first)
     assert files == ["requirements.txt"] and context.PACKAGES_HASH in tags and not metrics
 
     monkeypatch.setenv(context.CAPTURE_ENV, "-environment")
@@ -336,7 +336,35 @@ def test_each_kind_switches_off_alone(monkeypatch):
     with autotrack.start_run(capture={"environment": True}) as run:
         print("recorded")
     files, tags, _ = _context_of(run)
-    assert files == ["console.log", "requirements.txt"]
+    assert files == ["console.log"] and context.PACKAGES_TOP_LEVEL in tags  # requirements.txt: as in the first run
+    assert autotrack.get_run(run.info.run_id).data.tags[context.PACKAGES_SAME_AS] == first.info.run_id
+
+
+def test_a_process_writes_requirements_once_per_experiment(tmp_path):
+    from autotrack.cli_runs_context import packages
+
+    runs = []
+    for _ in range(3):
+        with autotrack.start_run() as run:
+            runs.append(autotrack.get_run(run.info.run_id))
+    first, *later = runs
+    assert _artifact(first, context.REQUIREMENTS) is not None and context.PACKAGES_SAME_AS not in first.data.tags
+    client = autotrack.Client()
+    for run in later:
+        assert run.data.tags[context.PACKAGES_SAME_AS] == first.info.run_id
+        assert run.data.tags[context.PACKAGES_TOP_LEVEL] == first.data.tags[context.PACKAGES_TOP_LEVEL]
+        assert _artifact(run, context.REQUIREMENTS) is None
+        assert packages(client, run) == packages(client, first) and packages(client, run)
+
+    autotrack.set_experiment("another")  # a holder is never in another experiment or store
+    with autotrack.start_run() as other:
+        pass
+    assert _artifact(other, context.REQUIREMENTS) is not None
+    assert context.PACKAGES_SAME_AS not in autotrack.get_run(other.info.run_id).data.tags
+    autotrack.set_tracking_uri(str(tmp_path / "second-store"))
+    with autotrack.start_run() as elsewhere:
+        pass
+    assert _artifact(elsewhere, context.REQUIREMENTS) is not None
 
 
 @pytest.mark.parametrize("capture, message", [

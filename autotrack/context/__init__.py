@@ -52,6 +52,10 @@ _tick_lock = threading.Lock()  # one writer of context files at a time
 _active: dict[str, "_RunCapture"] = {}
 _ended: list["_RunCapture"] = []  # ended runs whose files the next tick writes
 _packages_of: "OrderedDict[str, tuple[str, str]]" = OrderedDict()  # run id -> (hash, run holding the file)
+# (tracking URI, experiment id) -> (hash, run id): the first top-level run of this process there that wrote its own
+# requirements.txt. Later top-level runs with the same packages point to it (`packages.sameAs`) instead of writing
+# the same file again: a run's folders and file cost ~1 ms of file-system time per run on some disks.
+_holders: dict[tuple[str, str], tuple[str, str]] = {}
 _sampler: Any = None
 _hooked = False
 _warned = False
@@ -109,12 +113,20 @@ def _parent_packages(parent_run_id: str | None, hint: str | None) -> tuple[str, 
     return None
 
 
+def scope(client: Any, experiment_id: Any) -> tuple[str, str]:
+    """Where a run's `packages.sameAs` may point without a parent: runs of the same store and experiment."""
+    return str(getattr(client, "tracking_uri", id(client))), str(experiment_id)
+
+
 def tags_for(settings: Capture, parent_run_id: str | None = None, hint: str | None = None,
-             trial: bool = False) -> dict[str, str]:
+             trial: bool = False, where: tuple[str, str] | None = None) -> dict[str, str]:
     """The tags that describe a run's code and environment (cached per process: microseconds).
 
     A `trial` runs its parent's code in a worker process (a sweep's): its code and command are the
     parent's, and what would be recorded here is the worker's (Ray's worker script), so they are left out.
+    `where` (`scope(...)`) is given for a new run: without a parent of the same environment, an earlier
+    run of this process in that store and experiment holds its requirements.txt (the tag says which); the
+    run keeps its own top-level packages tag.
     """
     tags: dict[str, str] = {}
     if settings.code and not trial:
@@ -143,11 +155,21 @@ def tags_for(settings: Capture, parent_run_id: str | None = None, hint: str | No
             if parent is not None and parent[0] == digest:
                 tags[PACKAGES_SAME_AS] = parent[1]
             else:
-                top = ", ".join(environment.top_level())
-                tags[PACKAGES_TOP_LEVEL] = top if len(top) <= 5000 else top[:4990] + ", ..."
+                tags[PACKAGES_TOP_LEVEL] = _top_level_tag()
+                sibling = _holders.get(where) if where is not None else None
+                if sibling is not None and sibling[0] == digest:
+                    tags[PACKAGES_SAME_AS] = sibling[1]
         except Exception as error:
             _warn("environment", error)
     return tags
+
+
+@functools.lru_cache(maxsize=1)
+def _top_level_tag() -> str:
+    from autotrack.context import environment
+
+    top = ", ".join(environment.top_level())
+    return top if len(top) <= 5000 else top[:4990] + ", ..."
 
 
 def inherited_tags(parent_run_id: str) -> dict[str, str]:
@@ -194,7 +216,8 @@ def _start(client: Any, run: Any, settings: Capture, parent_run_id: str | None,
         except Exception as error:
             _warn("context tags", error)
     capture = _RunCapture(run_id, _repository(client, run), getattr(client, "_writer", None))
-    capture.files = _files(run_id, replace(settings, code=settings.code and not trial), tags)
+    capture.files = _files(run_id, replace(settings, code=settings.code and not trial), tags,
+                           scope(client, run.info.experiment_id))
     with _lock:
         _active[run_id] = capture  # from here on, stop() undoes whatever follows
     if settings.console:
@@ -214,7 +237,8 @@ def _log_tags(client: Any, run_id: str, tags: Mapping[str, str]) -> None:
     client.log_batch(run_id, tags=[RunTag(k, v) for k, v in tags.items()])
 
 
-def _files(run_id: str, settings: Capture, tags: Mapping[str, str]) -> list[tuple[str, bytes]]:
+def _files(run_id: str, settings: Capture, tags: Mapping[str, str],
+           where: tuple[str, str] | None = None) -> list[tuple[str, bytes]]:
     """The context files of a run, to be written off the caller's path."""
     files = []
     if settings.code and tags.get(GIT_DIRTY) == "true":
@@ -229,6 +253,8 @@ def _files(run_id: str, settings: Capture, tags: Mapping[str, str]) -> list[tupl
         holder = tags.get(PACKAGES_SAME_AS)
         if holder is None:
             files.append((REQUIREMENTS, environment.requirements().encode("utf-8")))
+            if where is not None:
+                _holders.setdefault(where, (tags[PACKAGES_HASH], run_id))
         _remember_packages(run_id, (tags[PACKAGES_HASH], holder or run_id))
     return files
 
@@ -309,6 +335,9 @@ def _flush_capture(capture: _RunCapture, force: bool = False) -> None:
         _write_files(capture)
     except Exception as error:
         capture.files.clear()
+        for where, (_, holder) in list(_holders.items()):
+            if holder == capture.run_id:  # its requirements.txt may not be there: the next run writes its own
+                _holders.pop(where, None)
         _warn("code and environment files", error)
     if capture.sink is not None:
         try:
