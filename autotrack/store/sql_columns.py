@@ -54,9 +54,17 @@ def run_columns(conn: sa.Connection, rows: Sequence[Sequence], default_uri: Call
     }
     count = len(position)
     if count and _exact_sqlite_text(conn):
+        import json
+
+        # Probed in id order, the key/value tables' primary keys are read page after page, not at random:
+        # 100k runs with random (UUID4) ids, 7.7 -> 4.2 us/run in the three queries, for ~0.4 us/run of sorting.
+        ids = np.array(fields["run_id"])
+        order = np.argsort(ids)
+        ids_json = json.dumps(ids[order].tolist())
         for prefix, table in (("metrics", "latest_metrics"), ("params", "params"), ("tags", "tags")):
             part = {}
-            for key, places, values in _sqlite_groups(conn, table, fields["run_id"]):
+            for key, places, values in _sqlite_groups(conn, table, ids_json):
+                places = order[places]
                 if prefix == "metrics":
                     column = np.full(count, np.nan)
                     column[places] = values
@@ -120,8 +128,8 @@ def _exact_sqlite_text(conn: sa.Connection) -> bool:
     return cached
 
 
-def _sqlite_groups(conn: sa.Connection, table: str, run_ids: Sequence[str]):
-    """(key, positions of the runs that have it, their values) per key of `table`, for runs in `run_ids` order.
+def _sqlite_groups(conn: sa.Connection, table: str, ids_json: str):
+    """(key, positions of the runs that have it, their values) per key of `table`, for the runs of `ids_json`.
 
     The run ids go in as one JSON array; `json_each` numbers them, so a run's
     position is its array index, and the key/value table is probed by its
@@ -137,7 +145,7 @@ def _sqlite_groups(conn: sa.Connection, table: str, run_ids: Sequence[str]):
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         cursor.execute(f"SELECT kv.key, group_concat(ids.key), {aggregate} FROM json_each(?) AS ids "
-                       f"JOIN {table} AS kv ON kv.run_uuid = ids.value GROUP BY kv.key", (json.dumps(list(run_ids)),))
+                       f"JOIN {table} AS kv ON kv.run_uuid = ids.value GROUP BY kv.key", (ids_json,))
         for key, places, values in cursor:
             positions = np.fromstring(places, dtype=np.intp, sep=",")
             yield key, positions, (np.fromstring(values, sep=",") if metric else json.loads(values))
