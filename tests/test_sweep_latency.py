@@ -68,6 +68,33 @@ def test_commits_never_checkpoint_and_the_thread_does(sqlite_store):
               "a checkpoint that copied every frame")
 
 
+def test_while_writes_go_on_a_checkpoint_waits_for_a_pause_or_a_big_log(sqlite_store, monkeypatch):
+    """A burst of commits meets no checkpoint's syncs until the log is worth them, or writing pauses."""
+    monkeypatch.setattr(sqlite_wal, "QUIET", 3600.0)  # writes never "pause" in this test unless it says so
+    checkpointer = sqlite_store._checkpointer
+    path = checkpointer.path
+    experiment_id = sqlite_store.create_experiment("burst", None, None)
+
+    def write(runs: int) -> None:
+        for number in range(runs):
+            sqlite_store.create_run(experiment_id, f"run-{number}", "me", number, tags=[], params=[])
+
+    write(30)
+    time.sleep(10 * sqlite_wal.INTERVAL)  # the thread has looked several times
+    assert checkpointer.checkpoints == 0 and sqlite_wal._unsaved_frames(path) > 0
+
+    monkeypatch.setattr(sqlite_wal, "CHECKPOINT_FRAMES", sqlite_wal._unsaved_frames(path) + 20)
+    write(30)  # the log passes the threshold: checkpointed while writes go on
+    _wait_for(lambda: checkpointer.checkpoints >= 1, "a checkpoint of a log past CHECKPOINT_FRAMES")
+    copied = checkpointer.checkpoints
+
+    monkeypatch.setattr(sqlite_wal, "CHECKPOINT_FRAMES", 10**9)
+    write(3)
+    monkeypatch.setattr(sqlite_wal, "QUIET", 0.2)  # now writing has paused
+    _wait_for(lambda: checkpointer.checkpoints > copied, "a checkpoint once writes paused")
+    _wait_for(lambda: sqlite_wal._unsaved_frames(path) == 0, "every frame copied")
+
+
 def test_the_log_is_started_over_when_it_grows(sqlite_store, monkeypatch):
     monkeypatch.setattr(sqlite_wal, "RESTART_FRAMES", 50)
     path = sqlite_store._checkpointer.path
