@@ -22,11 +22,15 @@ def _exit() -> None:
     It freezes the heap, so the interpreter's final collection skips every object alive now (the imports of
     scikit-learn, SQLAlchemy, pandas...): the process exits 0.2-0.3 s sooner. Python never promised `__del__`
     for objects alive at exit, and memory goes back to the OS; but SQLite's connections are then never
-    closed, so the logs of the database files written are checkpointed here first.
+    closed, so the logs of the database files written are checkpointed here first, and connections to
+    tracking servers are closed (the server sees an orderly end, and Python no unclosed socket).
     """
     wal = sys.modules.get("autotrack.store.sqlite_wal")
     if wal is not None:
         wal.checkpoint_at_exit()
+    http = sys.modules.get("autotrack.store.http")
+    if http is not None:
+        http.close_sessions()
     gc.freeze()
 
 

@@ -182,6 +182,12 @@ def _error(response, what: str) -> Exception:
     return exception_from_error(response.status_code, body, what)
 
 
+def close_sessions() -> None:
+    """Close every pool (at exit: autotrack's last exit hook)."""
+    for found in list(_sessions.values()):
+        found.close()
+
+
 def close_session(base_url: str) -> None:
     """Close the pool for a server that is gone for good (tests that start and stop servers)."""
     found = _sessions.pop(base_url.rstrip("/"), None)
