@@ -2,7 +2,7 @@
 
 The context comes from the run's `autotrack.context.*` and git tags and its
 `context/` artifacts; a run that did not repeat its parent's packages
-(`packages.sameAs`) is read through the run that holds them.
+(`packages.sameAs`), or an earlier run's git.diff (`git.diffSameAs`), is read through the run that holds it.
 """
 
 from __future__ import annotations
@@ -74,11 +74,12 @@ def print_context(client: Any, run: Any, console: Any) -> None:
     context.flush()  # a run of this process may have files still pending
     tags = run.data.tags
     dirty = tags.get(context.GIT_DIRTY)
+    diff_in = (f"run {tags[context.GIT_DIFF_SAME_AS]}'s " if context.GIT_DIFF_SAME_AS in tags else "") + context.GIT_DIFF
     rows = (
         ("Commit", tags.get(system_tags.SOURCE_GIT_COMMIT, "")),
         ("Branch", tags.get(context.GIT_BRANCH, "")),
         ("Remote", tags.get(context.GIT_REPO_URL, "")),
-        ("Dirty", "" if dirty is None else (f"yes (diff in {context.GIT_DIFF})" if dirty == "true" else "no")),
+        ("Dirty", "" if dirty is None else (f"yes (diff in {diff_in})" if dirty == "true" else "no")),
         ("Command", tags.get(_T + "command", "")),
         ("Entry point", tags.get(_T + "entryPoint", "")),
         ("Host", tags.get(_T + "hostname", "")),
@@ -127,7 +128,8 @@ def differences(client: Any, a: Any, b: Any) -> list[tuple[str, str, str, str]]:
     compare("code", *({name: run.data.tags[tag] for name, tag in code_keys.items() if tag in run.data.tags}
                       for run in (a, b)))
     if a.data.tags.get(context.GIT_DIRTY) == "true" or b.data.tags.get(context.GIT_DIRTY) == "true":
-        diffs = [_artifact_text(client, run.info.run_id, context.GIT_DIFF) or "" for run in (a, b)]
+        diffs = [_artifact_text(client, run.data.tags.get(context.GIT_DIFF_SAME_AS) or run.info.run_id, context.GIT_DIFF)
+                 or "" for run in (a, b)]
         if diffs[0] != diffs[1]:
             rows.append(("code", "git.diff", *(f"{len(d.splitlines())} lines" if d else "-" for d in diffs)))
     compare("run", *({k: run.data.tags[_T + k] for k in ("command", "entryPoint") if _T + k in run.data.tags}

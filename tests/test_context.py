@@ -86,6 +86,30 @@ def test_dirty_repository_records_branch_remote_and_diff(tmp_path):
     assert "s3cret" not in str(tags)
 
 
+def test_later_runs_of_a_process_point_to_the_first_runs_diff(tmp_path):
+    from autotrack.cli_runs_context import differences
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    (repo / "model.py").write_text("DEPTH = 3\n")
+    _script(repo, "import autotrack\nfor _ in range(3):\n    with autotrack.start_run():\n        pass\n")
+    _git(repo, "add", ".")
+    _git(repo, "-c", "user.email=t@e.com", "-c", "user.name=T", "commit", "-q", "-m", "first")
+    (repo / "model.py").write_text("DEPTH = 5\n")
+    subprocess.run([sys.executable, "train.py"], cwd=repo, env=_env(tmp_path), check=True, timeout=60)
+
+    autotrack.set_tracking_uri(str(tmp_path / "store"))
+    first, *later = autotrack.search_runs(search_all_experiments=True, output_format="list",
+                                          order_by=["attributes.start_time ASC"])
+    assert "+DEPTH = 5" in _artifact(first, context.GIT_DIFF) and context.GIT_DIFF_SAME_AS not in first.data.tags
+    assert len(later) == 2
+    for run in later:
+        assert run.data.tags[context.GIT_DIFF_SAME_AS] == first.info.run_id
+        assert run.data.tags[context.GIT_DIRTY] == "true" and _artifact(run, context.GIT_DIFF) is None
+        assert not [row for row in differences(autotrack.Client(), first, run) if row[0] == "code"]
+
+
 def test_clean_repository_is_not_dirty_and_a_big_diff_is_cut(tmp_path, monkeypatch):
     repo = tmp_path / "repo"
     repo.mkdir()

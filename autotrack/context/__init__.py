@@ -34,6 +34,7 @@ TAG_PREFIX = "autotrack.context."
 GIT_BRANCH = "mlflow.source.git.branch"  # MLflow's own names for these two
 GIT_REPO_URL = "mlflow.source.git.repoURL"
 GIT_DIRTY = TAG_PREFIX + "git.dirty"
+GIT_DIFF_SAME_AS = TAG_PREFIX + "git.diffSameAs"  # the run of the same process whose git.diff is this run's too
 PACKAGES_HASH = TAG_PREFIX + "packages.hash"
 PACKAGES_TOP_LEVEL = TAG_PREFIX + "packages.topLevel"  # what no other installed distribution requires
 PACKAGES_SAME_AS = TAG_PREFIX + "packages.sameAs"  # the run whose requirements.txt this run's environment matches
@@ -52,10 +53,11 @@ _tick_lock = threading.Lock()  # one writer of context files at a time
 _active: dict[str, "_RunCapture"] = {}
 _ended: list["_RunCapture"] = []  # ended runs whose files the next tick writes
 _packages_of: "OrderedDict[str, tuple[str, str]]" = OrderedDict()  # run id -> (hash, run holding the file)
-# (tracking URI, experiment id) -> (hash, run id): the first top-level run of this process there that wrote its own
-# requirements.txt. Later top-level runs with the same packages point to it (`packages.sameAs`) instead of writing
-# the same file again: a run's folders and file cost ~1 ms of file-system time per run on some disks.
-_holders: dict[tuple[str, str], tuple[str, str]] = {}
+# (tracking URI, experiment id, file) -> (packages hash, run id): the first run of this process there that wrote
+# its own requirements.txt (git.diff). Later runs with the same packages (the same process: the same diff) point to
+# it (`packages.sameAs`, `git.diffSameAs`) instead of writing the same file again: a run's folders and file cost
+# ~1 ms of file-system time per run on some disks.
+_holders: dict[tuple[str, str, str], tuple[Any, str]] = {}  # for git.diff, (the code state, run id)
 _sampler: Any = None
 _hooked = False
 _warned = False
@@ -125,8 +127,8 @@ def tags_for(settings: Capture, parent_run_id: str | None = None, hint: str | No
     A `trial` runs its parent's code in a worker process (a sweep's): its code and command are the
     parent's, and what would be recorded here is the worker's (Ray's worker script), so they are left out.
     `where` (`scope(...)`) is given for a new run: without a parent of the same environment, an earlier
-    run of this process in that store and experiment holds its requirements.txt (the tag says which); the
-    run keeps its own top-level packages tag.
+    run of this process in that store and experiment holds its requirements.txt, and its git.diff (the
+    process's code is the same), and the tags say which run; the run keeps its own top-level packages tag.
     """
     tags: dict[str, str] = {}
     if settings.code and not trial:
@@ -141,6 +143,9 @@ def tags_for(settings: Capture, parent_run_id: str | None = None, hint: str | No
                     tags[GIT_REPO_URL] = state.remote_url
                 if state.dirty is not None:
                     tags[GIT_DIRTY] = str(state.dirty).lower()
+                holder = _holders.get((*where, GIT_DIFF)) if where is not None and state.dirty else None
+                if holder is not None and holder[0] is state:
+                    tags[GIT_DIFF_SAME_AS] = holder[1]
         except Exception as error:
             _warn("git state", error)
     if settings.environment:
@@ -156,7 +161,7 @@ def tags_for(settings: Capture, parent_run_id: str | None = None, hint: str | No
                 tags[PACKAGES_SAME_AS] = parent[1]
             else:
                 tags[PACKAGES_TOP_LEVEL] = _top_level_tag()
-                sibling = _holders.get(where) if where is not None else None
+                sibling = _holders.get((*where, REQUIREMENTS)) if where is not None else None
                 if sibling is not None and sibling[0] == digest:
                     tags[PACKAGES_SAME_AS] = sibling[1]
         except Exception as error:
@@ -241,12 +246,14 @@ def _files(run_id: str, settings: Capture, tags: Mapping[str, str],
            where: tuple[str, str] | None = None) -> list[tuple[str, bytes]]:
     """The context files of a run, to be written off the caller's path."""
     files = []
-    if settings.code and tags.get(GIT_DIRTY) == "true":
+    if settings.code and tags.get(GIT_DIRTY) == "true" and GIT_DIFF_SAME_AS not in tags:
         from autotrack.context.code import code_state
 
         state = code_state()
         if state is not None and state.diff:
             files.append((GIT_DIFF, state.diff.encode("utf-8")))
+            if where is not None:
+                _holders.setdefault((*where, GIT_DIFF), (state, run_id))
     if settings.environment and PACKAGES_HASH in tags:
         from autotrack.context import environment
 
@@ -254,7 +261,7 @@ def _files(run_id: str, settings: Capture, tags: Mapping[str, str],
         if holder is None:
             files.append((REQUIREMENTS, environment.requirements().encode("utf-8")))
             if where is not None:
-                _holders.setdefault(where, (tags[PACKAGES_HASH], run_id))
+                _holders.setdefault((*where, REQUIREMENTS), (tags[PACKAGES_HASH], run_id))
         _remember_packages(run_id, (tags[PACKAGES_HASH], holder or run_id))
     return files
 
@@ -336,7 +343,7 @@ def _flush_capture(capture: _RunCapture, force: bool = False) -> None:
     except Exception as error:
         capture.files.clear()
         for where, (_, holder) in list(_holders.items()):
-            if holder == capture.run_id:  # its requirements.txt may not be there: the next run writes its own
+            if holder == capture.run_id:  # its files may not be there: the next run writes its own
                 _holders.pop(where, None)
         _warn("code and environment files", error)
     if capture.sink is not None:
