@@ -11,13 +11,16 @@ Layout, per process and store, in the store's journal folder:
 - `<name>.keys`: one JSON line `[pair, run_id, key]` per (run, key) pair,
   written (unbuffered) before the first value that uses it;
 - `<name>.values`: a 64-byte header (magic, count of values already in the
-  database) and 32-byte records `(pair, step, timestamp, value, commit)`;
-  the commit byte is set last, so a record torn by a kill is never read.
+  database, end of the batch being written now) and 32-byte records
+  `(pair, step, timestamp, value, commit)`; the commit byte is set last, so a
+  record torn by a kill is never read.
 The owner holds an exclusive `flock` on `.values` for its lifetime. Anyone
 who can take that lock knows the owner is dead and writes the records past
-the header's count into the database, then deletes the files. A crash
-between a database commit and the header update can write those values
-twice; nothing logged is lost.
+the header's count into the database, then deletes the files. A kill
+between a database commit and the header update leaves a batch that may be
+in the database: recovery asks the store (`holds_latest`, which SQL stores
+have) and skips it when it is there, so it is not written twice; a store
+that cannot tell (a tracking server) gets it again. Nothing logged is lost.
 
 `AUTOTRACK_METRIC_JOURNAL=0` turns it off (measured in benchmarks/bench_log_metric.py).
 """
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import itertools
 import json
 import mmap
 import os
@@ -34,7 +38,7 @@ import struct
 import threading
 import uuid
 from collections import deque
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from autotrack.exceptions import InvalidInput
 from autotrack.store.base import MetricEntry
@@ -45,6 +49,7 @@ JOURNAL_ENV = "AUTOTRACK_METRIC_JOURNAL"
 _MAGIC = b"ATJ1"
 _HEADER = 64
 _DRAINED = struct.Struct("<Q")  # at offset 8
+_FLUSHING = struct.Struct("<Q")  # at offset 16: slots [drained, flushing) are being written, maybe committed
 RECORD = struct.Struct("<Iqqd3xB")  # pair, step, timestamp, value, padding, commit: 32 bytes
 _pack_into = RECORD.pack_into
 _FIRST_SLOTS = 1 << 16  # 2 MiB; doubles when full, rewinds when everything is drained
@@ -127,6 +132,10 @@ class Journal:
         self._capacity *= 2
         self._map.resize(_HEADER + self._capacity * RECORD.size)
 
+    def mark_flushing(self, count: int) -> None:
+        """The oldest `count` values not yet drained are being written now; called by the writer before it commits."""
+        _FLUSHING.pack_into(self._map, 16, min(self.drained + count, self.next))
+
     def mark_drained(self, count: int) -> None:
         """`count` more values (the oldest) are in the database; called by the writer after each commit."""
         self.drained = min(self.drained + count, self.next)
@@ -147,6 +156,7 @@ class Journal:
         self._map[_HEADER : _HEADER + self.next * RECORD.size] = bytes(self.next * RECORD.size)
         self.next = self.drained = 0  # a kill before this line leaves drained == the first empty slot: fine
         _DRAINED.pack_into(self._map, 8, 0)
+        _FLUSHING.pack_into(self._map, 16, 0)
 
     def close(self) -> None:
         """Unmap; delete the files when everything is in the database (else the next process recovers them)."""
@@ -178,6 +188,13 @@ def _records(data: bytes, start: int) -> Iterator[tuple[int, int, int, float]]:
         yield pair, step, timestamp, value
 
 
+def _entries(records: Iterable[tuple[int, int, int, float]], pairs: dict[int, tuple[str, str]]) -> Iterator[MetricEntry]:
+    for pair, step, timestamp, value in records:
+        if pair in pairs:  # else its key line never made it to disk: the value was not acknowledged
+            run_id, key = pairs[pair]
+            yield run_id, key, value, timestamp, step
+
+
 def _read_pairs(keys_path: str) -> dict[int, tuple[str, str]]:
     pairs = {}
     try:
@@ -191,11 +208,14 @@ def _read_pairs(keys_path: str) -> dict[int, tuple[str, str]]:
     return pairs
 
 
-def recover(folder: str, write: Callable[[Sequence[MetricEntry]], None], skip: str | None = None) -> int:
+def recover(folder: str, write: Callable[[Sequence[MetricEntry]], None], skip: str | None = None,
+            written: Callable[[Sequence[MetricEntry]], bool] | None = None) -> int:
     """Write into the database what dead processes journaled and had not written; returns how many values.
 
-    `write` raising leaves the journal in place for a later attempt. Safe to
-    call from many processes at once: the owner's lock is held while recovering.
+    `written(batch)` says whether a batch that was being written when its process died is in the database
+    already (see the module docstring); without it, that batch is written again. `write` raising leaves the
+    journal in place for a later attempt. Safe to call from many processes at once: the owner's lock is
+    held while recovering.
     """
     try:
         names = os.listdir(folder)
@@ -217,13 +237,14 @@ def recover(folder: str, write: Callable[[Sequence[MetricEntry]], None], skip: s
                 continue  # its process is alive
             if os.fstat(fd).st_nlink == 0:
                 continue  # recovered and deleted between our open and our lock
-            recovered += _recover_one(fd, path, write)
+            recovered += _recover_one(fd, path, write, written)
         finally:
             os.close(fd)
     return recovered
 
 
-def _recover_one(fd: int, path: str, write: Callable[[Sequence[MetricEntry]], None]) -> int:
+def _recover_one(fd: int, path: str, write: Callable[[Sequence[MetricEntry]], None],
+                 written: Callable[[Sequence[MetricEntry]], bool] | None) -> int:
     size = os.fstat(fd).st_size
     keys_path = path[: -len(".values")] + ".keys"
     recovered = 0
@@ -233,12 +254,17 @@ def _recover_one(fd: int, path: str, write: Callable[[Sequence[MetricEntry]], No
                 return 0  # not ours: leave it alone
             drained = _DRAINED.unpack_from(data, 8)[0]
             pairs = _read_pairs(keys_path)
+            records = _records(data, drained)
+            flushing = _FLUSHING.unpack_from(data, 16)[0] - drained
+            if written is not None and flushing > 0:  # its process died while writing it: is it in already?
+                in_flight = list(_entries(itertools.islice(records, flushing), pairs))
+                if written(in_flight):
+                    _DRAINED.pack_into(data, 8, drained + flushing)
+                else:
+                    recovered += _write_and_mark(data, in_flight, write)
             batch: list[MetricEntry] = []
-            for pair, step, timestamp, value in _records(data, drained):
-                if pair not in pairs:
-                    continue  # its key line never made it to disk: the value was not acknowledged
-                run_id, key = pairs[pair]
-                batch.append((run_id, key, value, timestamp, step))
+            for entry in _entries(records, pairs):
+                batch.append(entry)
                 if len(batch) >= _RECOVER_BATCH:
                     recovered += _write_and_mark(data, batch, write)
                     batch = []

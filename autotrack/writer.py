@@ -143,7 +143,8 @@ class BackgroundWriter:
             return
         journal = self._journal
         try:
-            journals.recover(self._journal_folder, self._write_recovered, skip=journal.path if journal else None)
+            journals.recover(self._journal_folder, self._write_recovered, skip=journal.path if journal else None,
+                             written=getattr(self._store, "holds_latest", None))
         except Exception as error:
             if not self._recover_warned:
                 self._recover_warned = True
@@ -188,6 +189,9 @@ class BackgroundWriter:
             batch = [pending.popleft() for _ in range(len(pending))]
             if not batch and write is None:
                 return
+            journal = self._journal
+            if journal and batch:
+                journal.mark_flushing(len(batch))
             try:
                 self._write(batch, write)
             except _Unwritten as unwritten:

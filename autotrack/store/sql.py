@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import struct
 import threading
 import time
 from pathlib import Path
@@ -716,6 +717,26 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
             deleted = conn.execute(t.tags.delete().where(t.tags.c.run_uuid == run_id, t.tags.c.key == key)).rowcount
         if not deleted:
             raise NotFound(f"Run '{run_id}' has no tag '{key}'.")
+
+    def holds_latest(self, entries: Sequence[MetricEntry]) -> bool:
+        """Whether these values are the last written of each of their runs' keys, in logging order: a metric
+        journal asks it of the batch its process was writing when it died (committed or not?)."""
+        wanted: dict[tuple[str, str], list[tuple[int, int, bytes]]] = {}
+        for run_id, key, value, timestamp, step in entries:
+            wanted.setdefault((run_id, key), []).append((step, timestamp, struct.pack("<d", value)))
+        c = t.metric_chunks.c
+        with self._read() as conn:
+            for (run_id, key), values in wanted.items():
+                tail: list[tuple[int, int, bytes]] = []
+                chunks = conn.execute(select(c.steps, c.timestamps, c["values"])
+                                      .where(c.run_uuid == run_id, c.key == key).order_by(c.chunk_id.desc()))
+                for chunk in chunks:
+                    tail[:0] = [(m.step, m.timestamp, struct.pack("<d", m.value)) for m in metric_chunks.unpack(key, *chunk)]
+                    if len(tail) >= len(values):
+                        break
+                if tail[-len(values):] != values:
+                    return False
+        return True
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
         c = t.metric_chunks.c
