@@ -53,11 +53,11 @@ _tick_lock = threading.Lock()  # one writer of context files at a time
 _active: dict[str, "_RunCapture"] = {}
 _ended: list["_RunCapture"] = []  # ended runs whose files the next tick writes
 _packages_of: "OrderedDict[str, tuple[str, str]]" = OrderedDict()  # run id -> (hash, run holding the file)
-# (tracking URI, experiment id, file) -> (packages hash, run id): the first run of this process there that wrote
+# (tracking URI, working folder, experiment id, file) -> (packages hash, run id): the first run of this process there that wrote
 # its own requirements.txt (git.diff). Later runs with the same packages (the same process: the same diff) point to
 # it (`packages.sameAs`, `git.diffSameAs`) instead of writing the same file again: a run's folders and file cost
 # ~1 ms of file-system time per run on some disks.
-_holders: dict[tuple[str, str, str], tuple[Any, str]] = {}  # for git.diff, (the code state, run id)
+_holders: dict[tuple[str, ...], tuple[Any, str]] = {}  # for git.diff, (the code state, run id)
 _sampler: Any = None
 _hooked = False
 _warned = False
@@ -115,13 +115,14 @@ def _parent_packages(parent_run_id: str | None, hint: str | None) -> tuple[str, 
     return None
 
 
-def scope(client: Any, experiment_id: Any) -> tuple[str, str]:
-    """Where a run's `packages.sameAs` may point without a parent: runs of the same store and experiment."""
-    return str(getattr(client, "tracking_uri", id(client))), str(experiment_id)
+def scope(client: Any, experiment_id: Any) -> tuple[str, ...]:
+    """Where a run's `packages.sameAs` may point without a parent: runs of the same store and experiment
+    (a relative tracking URI names another store in another working folder)."""
+    return str(getattr(client, "tracking_uri", id(client))), os.getcwd(), str(experiment_id)
 
 
 def tags_for(settings: Capture, parent_run_id: str | None = None, hint: str | None = None,
-             trial: bool = False, where: tuple[str, str] | None = None) -> dict[str, str]:
+             trial: bool = False, where: tuple[str, ...] | None = None) -> dict[str, str]:
     """The tags that describe a run's code and environment (cached per process: microseconds).
 
     A `trial` runs its parent's code in a worker process (a sweep's): its code and command are the
@@ -243,7 +244,7 @@ def _log_tags(client: Any, run_id: str, tags: Mapping[str, str]) -> None:
 
 
 def _files(run_id: str, settings: Capture, tags: Mapping[str, str],
-           where: tuple[str, str] | None = None) -> list[tuple[str, bytes]]:
+           where: tuple[str, ...] | None = None) -> list[tuple[str, bytes]]:
     """The context files of a run, to be written off the caller's path."""
     files = []
     if settings.code and tags.get(GIT_DIRTY) == "true" and GIT_DIFF_SAME_AS not in tags:
