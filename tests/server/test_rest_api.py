@@ -225,3 +225,32 @@ def test_autotracks_column_log_batch_keeps_every_value_and_refuses_malformed_col
         assert answer.status_code == 400, (metrics, answer.text)
         assert answer.json()["error_code"] == "INVALID_PARAMETER_VALUE" and problem in answer.json()["message"]
     assert [m.value for m in client.get_metric_history(run_id, "m")] == []  # nothing of a refused batch
+
+
+def test_the_indexed_router_picks_the_route_starlettes_scan_picks(tmp_path):
+    """Every path of the app (and odd variants of it), every method: the route found through the path index
+    is the one Starlette's in-order scan finds first, or the request goes to the scan."""
+    from starlette.routing import Match, Route
+
+    from autotrack.server.app import create_app
+    from autotrack.server.state import ServerState
+
+    router = create_app(ServerState.open(str(tmp_path / "s"), None)).router
+    paths = set()
+    for route in router.routes:
+        path = getattr(route, "path", "")
+        path = path.replace("{path:path}", "0/run/artifacts/a.txt")
+        paths.update({path, path + "/", path.upper(), "/" + path, path + "/x", path.replace("/api/", "/API/")})
+
+    def first_full(routes, scope):
+        return next((route for route in routes if route.matches(scope)[0] is Match.FULL), None)
+
+    checked = 0
+    for path in sorted(paths):
+        for method in ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"):
+            scope = {"type": "http", "path": path, "root_path": "", "method": method}
+            indexed = first_full(router.by_path.get(path, router.patterns), scope)
+            if indexed is not None:  # else the full scan decides, as before
+                assert indexed is first_full(router.routes, scope), (method, path)
+                checked += 1
+    assert checked > 100 and any(isinstance(r, Route) for r in router.patterns)
