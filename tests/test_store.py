@@ -350,3 +350,18 @@ def test_dataset_inputs_are_stored_with_the_run(store):
         store.log_inputs("0" * 32, [DatasetInput(train, ())])
     with pytest.raises(InvalidInput, match="digest"):
         store.log_inputs(first, [DatasetInput(Dataset("x", "", "local", "{}"), ())])
+
+
+def test_the_latest_value_within_one_batch_is_the_highest_step_then_timestamp_then_last_logged():
+    """`_latest_index` (max step found and counted at C speed) against the rule spelled out with max(zip(...))."""
+    import random
+
+    from autotrack.store.sql import _latest_index
+
+    draw = random.Random(7)
+    for size in [1, 2, 3, 10, 1000] * 40:
+        steps = [draw.randint(0, 4) for _ in range(size)]
+        timestamps = [draw.randint(0, 3) for _ in range(size)]
+        expected = max(zip(steps, timestamps, range(size)))[2]
+        assert _latest_index(steps, timestamps) == expected, (steps, timestamps)
+        assert _latest_index(tuple(steps), tuple(timestamps)) == expected

@@ -589,6 +589,9 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
     def log_series(
         self, run_id: str, series: metric_chunks.Series, params: Sequence[Param] = (), tags: Sequence[RunTag] = ()
     ) -> None:
+        # Packed before the write lock is taken: other writers wait only for the inserts.
+        rows = self._series_rows([(run_id, key, steps, timestamps, values)
+                                  for key, (values, timestamps, steps) in series.items() if steps])
         with self._write() as conn:
             if run_id not in self._known_active:
                 found = self._run_stage.first(conn, {"run_id": run_id})
@@ -604,9 +607,7 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
                 names = [tag.value for tag in tags if tag.key == RUN_NAME_TAG]
                 if names:
                     conn.execute(t.runs.update().where(t.runs.c.run_uuid == run_id).values(run_name=names[-1]))
-            if series:
-                self._insert_series(conn, [(run_id, key, steps, timestamps, values)
-                                           for key, (values, timestamps, steps) in series.items() if steps])
+            self._insert_rows(conn, rows)
 
     def log_metrics(self, entries: Sequence[MetricEntry]) -> None:
         if entries:
@@ -693,10 +694,17 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
             found[0].append(step)
             found[1].append(timestamp)
             found[2].append(value)
-        self._insert_series(conn, [(run_id, key, *columns) for (run_id, key), columns in series.items()])
+        self._insert_rows(conn, self._series_rows([(run_id, key, *columns) for (run_id, key), columns in series.items()]))
 
-    def _insert_series(self, conn: sa.Connection, series: Sequence[tuple[str, str, Sequence, Sequence, Sequence]]) -> None:
-        """(run, key, steps, timestamps, values) columns: packed chunks, and each one's latest value (the
+    def _insert_rows(self, conn: sa.Connection, rows: tuple[list[dict], list[dict]]) -> None:
+        chunks, latest = rows
+        if chunks:
+            self._insert_chunks.run(conn, chunks)
+            self._upsert_latest.run(conn, latest)
+
+    @staticmethod
+    def _series_rows(series: Sequence[tuple[str, str, Sequence, Sequence, Sequence]]) -> tuple[list[dict], list[dict]]:
+        """(run, key, steps, timestamps, values) columns as rows: packed chunks, and each one's latest value (the
         highest step, then timestamp; the last logged among equals)."""
         chunks, latest = [], []
         for run_id, key, steps, timestamps, values in series:
@@ -705,12 +713,11 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
                 packed = metric_chunks.pack(steps[start:end], timestamps[start:end], values[start:end])
                 chunks.append(dict(run_uuid=run_id, key=key, count=len(steps[start:end]), steps=packed[0],
                                    timestamps=packed[1], values=packed[2]))
-            step, timestamp, index = max(zip(steps, timestamps, range(len(steps))))
+            index = _latest_index(steps, timestamps)
             value = values[index]
-            latest.append(dict(run_uuid=run_id, key=key, value=0.0 if value != value else value, timestamp=timestamp,
-                               step=step, is_nan=value != value))
-        self._insert_chunks.run(conn, chunks)
-        self._upsert_latest.run(conn, latest)
+            latest.append(dict(run_uuid=run_id, key=key, value=0.0 if value != value else value,
+                               timestamp=timestamps[index], step=steps[index], is_nan=value != value))
+        return chunks, latest
 
     def delete_tag(self, run_id: str, key: str) -> None:
         with self._write() as conn:
@@ -724,6 +731,7 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
         wanted: dict[tuple[str, str], list[tuple[int, int, bytes]]] = {}
         for run_id, key, value, timestamp, step in entries:
             wanted.setdefault((run_id, key), []).append((step, timestamp, struct.pack("<d", value)))
+        self._check_database_file()  # a replaced file says so, as the write after this would
         c = t.metric_chunks.c
         with self._read() as conn:
             for (run_id, key), values in wanted.items():
@@ -896,6 +904,16 @@ def _dialect_insert(dialect: str):
     else:
         raise InvalidInput(f"Unsupported database '{dialect}': use sqlite:/// or postgresql://.")
     return insert
+
+
+def _latest_index(steps: Sequence[int], timestamps: Sequence[int]) -> int:
+    """The index of the latest value: the highest step, then timestamp, the last logged among equals.
+    `max(zip(...))` made a tuple per value; the highest step is found and counted at C speed."""
+    top = max(steps)
+    first = steps.index(top)
+    if steps.count(top) == 1:
+        return first
+    return max((timestamps[i], i) for i in range(first, len(steps)) if steps[i] == top)[1]
 
 
 def _checkpointer(engine: sa.Engine, read_only: bool) -> sqlite_wal.Checkpointer | None:
