@@ -18,9 +18,9 @@ The owner holds an exclusive `flock` on `.values` for its lifetime. Anyone
 who can take that lock knows the owner is dead and writes the records past
 the header's count into the database, then deletes the files. A kill
 between a database commit and the header update leaves a batch that may be
-in the database: recovery asks the store (`holds_latest`, which SQL stores
-have) and skips it when it is there, so it is not written twice; a store
-that cannot tell (a tracking server) gets it again. Nothing logged is lost.
+in the database: recovery asks the store (`holds_latest`: SQL stores read
+their last values, an http store asks its server) and skips it when it is
+there, so it is not written twice. Nothing logged is lost.
 
 `AUTOTRACK_METRIC_JOURNAL=0` turns it off (measured in benchmarks/bench_log_metric.py).
 """

@@ -193,6 +193,13 @@ def end(state: ServerState, body: dict) -> dict:
     return {}
 
 
+def holds_latest(state: ServerState, body: dict) -> dict:
+    """Whether rows are the last written of their runs' keys: a client's metric journal asks it of the batch
+    its process was sending when it died (see `autotrack.journal`)."""
+    held = getattr(state.store, "holds_latest", None)
+    return {"held": bool(held and held(_entries(body)))}
+
+
 def heartbeat(state: ServerState, body: dict) -> dict:
     run_ids = body.get("run_ids") or []
     ended = state.store.heartbeat([str(r) for r in run_ids], integer(required(body, "deadline"), "deadline"))
@@ -218,4 +225,5 @@ ROUTES = [
     (f"{_OWN}/log-batch", ["POST"], log_series),
     (f"{_OWN}/end", ["POST"], end),
     (f"{_OWN}/heartbeat", ["POST"], heartbeat),
+    (f"{_OWN}/holds-latest", ["POST"], holds_latest),
 ]

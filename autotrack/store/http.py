@@ -397,6 +397,10 @@ class HttpStore:
             counts[str(experiment_id)] = total
         return counts
 
+    def holds_latest(self, entries: Sequence[MetricEntry]) -> bool:
+        """`SqlStore.holds_latest`, asked of the server (a batch sent when its process died: did it land?)."""
+        return bool(self._call("POST", f"{OWN}/runs/holds-latest", {"metrics": [_row(e) for e in entries]}).get("held"))
+
     def heartbeat(self, run_ids: Sequence[str], deadline: int) -> list[str]:
         found = self._call("POST", f"{OWN}/runs/heartbeat", {"run_ids": list(run_ids), "deadline": deadline})
         return [str(r) for r in found.get("ended") or ()]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import httpx
 import pytest
 
@@ -254,3 +256,36 @@ def test_the_indexed_router_picks_the_route_starlettes_scan_picks(tmp_path):
                 assert indexed is first_full(router.routes, scope), (method, path)
                 checked += 1
     assert checked > 100 and any(isinstance(r, Route) for r in router.patterns)
+
+
+def test_a_batch_sent_just_before_its_process_was_killed_is_not_sent_twice(thread_server):
+    """The metric journal's in-flight batch through a server: recovery asks the server (runs/holds-latest)
+    whether it landed, and sends it only if not (NaN included)."""
+    from collections import deque
+
+    import autotrack
+    from autotrack import journal as journals
+
+    client = autotrack.Client(thread_server.url)
+    run_id = client.create_run("0").info.run_id
+    folder = client._writer._journal_folder
+    dead_paths = []
+    try:
+        for landed, key in ((True, "in"), (False, "out")):
+            dead = journals.Journal(folder)  # another process's journal, as its kill leaves it
+            dead_paths += [dead.path, dead.keys_path]
+            rows = [(run_id, key, float("nan") if step == 1 else step / 2, 1000 + step, step) for step in range(5)]
+            for row in rows:
+                dead.append(row, deque())
+            dead.mark_flushing(3)
+            if landed:
+                client.store.log_metrics(rows[:3])
+            dead.abandon()
+            history = client.get_metric_history(run_id, key)
+            assert [(m.step, m.timestamp, repr(m.value)) for m in history] == [
+                (step, timestamp, repr(value)) for _, _, value, timestamp, step in rows], key
+            assert not os.path.exists(dead.path)
+    finally:
+        for path in dead_paths:  # never left for a later server on the same port to recover
+            if os.path.exists(path):
+                os.unlink(path)
