@@ -438,6 +438,7 @@ def _forget_after_fork() -> None:
     global _sampler, _tick_lock
     _active.clear()
     _ended.clear()
+    _holders.clear()  # a holder's file may still be pending in the parent, which may not live to write it
     _sampler = None
     _tick_lock = threading.Lock()
 
