@@ -315,3 +315,23 @@ def test_any_damage_to_the_database_file_reads_or_fails_as_store_unusable(good_d
         assert "\n" not in str(error)
     finally:
         forget(folder)
+
+
+def test_a_file_this_process_has_open_is_not_opened_again_to_be_inspected(tmp_path, monkeypatch):
+    """Closing any descriptor of a file drops the process's POSIX locks on it, SQLite's included: a second
+    store on a file the process already holds connections on must not open it outside SQLite."""
+    import builtins
+
+    from autotrack.store.sql import SqlStore
+
+    path = tmp_path / "store.db"
+    first = SqlStore(f"sqlite:///{path}", str(tmp_path / "artifacts"))
+    first.create_experiment("held", None, None)
+    opened = []
+    real_open = builtins.open
+    monkeypatch.setattr(builtins, "open", lambda file, *a, **k: (opened.append(str(file)), real_open(file, *a, **k))[1])
+    second = SqlStore(f"sqlite:///{path}", str(tmp_path / "artifacts"))
+    assert str(path) not in opened
+    assert second.get_experiment_by_name("held") is not None
+    first._engine.dispose()
+    second._engine.dispose()

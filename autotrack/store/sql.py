@@ -95,6 +95,8 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
         self._mark = "?" if self._engine.dialect.paramstyle == "qmark" else "%s"
         self._ensure_schema()
         self._file_identity = self._database_file_identity()
+        if self._file_identity:
+            sqlite_file.opened.add(self._file_identity)
 
     # -- plumbing ----------------------------------------------------------
     @contextlib.contextmanager

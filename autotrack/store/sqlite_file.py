@@ -23,8 +23,17 @@ _DAMAGE = ("malformed", "not a database", "unsupported file format", "could not 
            "codec can't decode")
 
 
+# (device, inode) of the database files this process has opened with SQLite.
+opened: set[tuple[int, int]] = set()
+
+
 def inspect(path: str) -> bool:
-    """Raise `StoreUnusable` when `path` cannot be a SQLite store; else whether this process may write it."""
+    """Raise `StoreUnusable` when `path` cannot be a SQLite store; else whether this process may write it.
+
+    A file this process already holds SQLite connections on is not read again: closing any descriptor of
+    a file drops every POSIX lock the process holds on it, its SQLite connections' included, and another
+    process would then take them for gone (sqlite.org/howtocorrupt.html, 2.2).
+    """
     folder = os.path.dirname(path) or "."
     if os.path.isdir(path):
         raise StoreUnusable(f"{path} is a folder, not a SQLite database: point the tracking URI at the folder "
@@ -35,6 +44,9 @@ def inspect(path: str) -> bool:
                                 "created there: choose another tracking URI.")
         return True
     try:
+        stat = os.stat(path)
+        if (stat.st_dev, stat.st_ino) in opened:
+            return os.access(path, os.W_OK) and os.access(folder, os.W_OK)
         with open(path, "rb") as handle:
             header = handle.read(100)
     except OSError as error:
