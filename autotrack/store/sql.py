@@ -17,7 +17,7 @@ import struct
 import threading
 import time
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator, Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy import and_, bindparam, event, or_, select
@@ -592,8 +592,7 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
         self, run_id: str, series: metric_chunks.Series, params: Sequence[Param] = (), tags: Sequence[RunTag] = ()
     ) -> None:
         # Packed before the write lock is taken: other writers wait only for the inserts.
-        rows = self._series_rows([(run_id, key, steps, timestamps, values)
-                                  for key, (values, timestamps, steps) in series.items() if steps])
+        rows = self._series_rows({run_id: series})
         with self._write() as conn:
             if run_id not in self._known_active:
                 found = self._run_stage.first(conn, {"run_id": run_id})
@@ -688,15 +687,14 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
 
     def _insert_metrics(self, conn: sa.Connection, entries: Sequence[MetricEntry]) -> None:
         """History as one packed chunk per (run, key); the latest value upserted beside it."""
-        series: dict[tuple[str, str], tuple[list, list, list]] = {}
+        by_run: dict[str, dict[str, tuple[list, list, list]]] = {}
         for run_id, key, value, timestamp, step in entries:
-            found = series.get((run_id, key))
-            if found is None:
-                found = series[(run_id, key)] = ([], [], [])
-            found[0].append(step)
+            series = by_run.get(run_id) or by_run.setdefault(run_id, {})
+            found = series.get(key) or series.setdefault(key, ([], [], []))
+            found[0].append(value)
             found[1].append(timestamp)
-            found[2].append(value)
-        self._insert_rows(conn, self._series_rows([(run_id, key, *columns) for (run_id, key), columns in series.items()]))
+            found[2].append(step)
+        self._insert_rows(conn, self._series_rows(by_run))
 
     def _insert_rows(self, conn: sa.Connection, rows: tuple[list[dict], list[dict]]) -> None:
         chunks, latest = rows
@@ -705,11 +703,13 @@ class SqlStore(SqlRegistry, SqlInputs, SqlLoggedModels):
             self._upsert_latest.run(conn, latest)
 
     @staticmethod
-    def _series_rows(series: Sequence[tuple[str, str, Sequence, Sequence, Sequence]]) -> tuple[list[dict], list[dict]]:
-        """(run, key, steps, timestamps, values) columns as rows: packed chunks, and each one's latest value (the
-        highest step, then timestamp; the last logged among equals)."""
+    def _series_rows(by_run: Mapping[str, metric_chunks.Series]) -> tuple[list[dict], list[dict]]:
+        """Each run's `Series` as rows: packed chunks, and each key's latest value (the highest step, then
+        timestamp; the last logged among equals)."""
         chunks, latest = [], []
-        for run_id, key, steps, timestamps, values in series:
+        for run_id, key, (values, timestamps, steps) in ((r, k, c) for r, s in by_run.items() for k, c in s.items()):
+            if not steps:
+                continue
             for start in range(0, len(steps), _CHUNK_VALUES):
                 end = start + _CHUNK_VALUES
                 packed = metric_chunks.pack(steps[start:end], timestamps[start:end], values[start:end])
