@@ -218,29 +218,40 @@ def test_pool_workers_terminated_by_the_pool_keep_their_metrics(tmp_path, method
         assert [m.step for m in client.get_metric_history(run_id, key)] == list(range(1000)), key
 
 
-def test_a_batch_committed_just_before_its_process_was_killed_is_not_written_twice(tmp_path):
+def check_a_batch_in_flight_at_a_kill_is_written_once(client) -> None:
     """A kill between a flush's commit and the journal's header update: recovery asks the store whether the
-    batch in flight is in, and writes it only if not (NaN included), then the values after it."""
+    batch in flight is in, and writes it only if not (NaN included), then the values after it. Shared with
+    tests/server (the store asked is then a server)."""
     from collections import deque
 
     from autotrack import journal as journals
 
-    client = autotrack.Client(str(tmp_path / "store"))
     run_id = client.create_run("0").info.run_id
     folder = client._writer._journal_folder
-    for committed, key in ((True, "in"), (False, "out")):
-        dead = journals.Journal(folder)  # another process's journal, as its kill leaves it
-        rows = [(run_id, key, float("nan") if step == 1 else step / 2, 1000 + step, step) for step in range(5)]
-        for row in rows:
-            dead.append(row, deque())
-        dead.mark_flushing(3)
-        if committed:
-            client.store.log_metrics(rows[:3])
-        dead.abandon()  # the kill: its lock is gone, its header says nothing is in the store
-        history = client.get_metric_history(run_id, key)
-        assert [(m.step, m.timestamp, repr(m.value)) for m in history] == [
-            (step, timestamp, repr(value)) for _, _, value, timestamp, step in rows], key
-        assert not os.path.exists(dead.path)  # recovered, then deleted
+    dead_paths = []
+    try:
+        for committed, key in ((True, "in"), (False, "out")):
+            dead = journals.Journal(folder)  # another process's journal, as its kill leaves it
+            dead_paths += [dead.path, dead.keys_path]
+            rows = [(run_id, key, float("nan") if step == 1 else step / 2, 1000 + step, step) for step in range(5)]
+            for row in rows:
+                dead.append(row, deque())
+            dead.mark_flushing(3)
+            if committed:
+                client.store.log_metrics(rows[:3])
+            dead.abandon()  # the kill: its lock is gone, its header says nothing is in the store
+            history = client.get_metric_history(run_id, key)
+            assert [(m.step, m.timestamp, repr(m.value)) for m in history] == [
+                (step, timestamp, repr(value)) for _, _, value, timestamp, step in rows], key
+            assert not os.path.exists(dead.path)  # recovered, then deleted
+    finally:
+        for path in dead_paths:  # never left for a later store (or server on the same port) to recover
+            if os.path.exists(path):
+                os.unlink(path)
+
+
+def test_a_batch_committed_just_before_its_process_was_killed_is_not_written_twice(tmp_path):
+    check_a_batch_in_flight_at_a_kill_is_written_once(autotrack.Client(str(tmp_path / "store")))
 
 
 # -- item 3: hard kills lose nothing that log_metric returned from ------------------------------------------

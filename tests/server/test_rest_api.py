@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import httpx
 import pytest
 
@@ -260,32 +258,8 @@ def test_the_indexed_router_picks_the_route_starlettes_scan_picks(tmp_path):
 
 def test_a_batch_sent_just_before_its_process_was_killed_is_not_sent_twice(thread_server):
     """The metric journal's in-flight batch through a server: recovery asks the server (runs/holds-latest)
-    whether it landed, and sends it only if not (NaN included)."""
-    from collections import deque
-
+    whether it landed, and sends it only if not."""
     import autotrack
-    from autotrack import journal as journals
+    from test_metric_durability import check_a_batch_in_flight_at_a_kill_is_written_once
 
-    client = autotrack.Client(thread_server.url)
-    run_id = client.create_run("0").info.run_id
-    folder = client._writer._journal_folder
-    dead_paths = []
-    try:
-        for landed, key in ((True, "in"), (False, "out")):
-            dead = journals.Journal(folder)  # another process's journal, as its kill leaves it
-            dead_paths += [dead.path, dead.keys_path]
-            rows = [(run_id, key, float("nan") if step == 1 else step / 2, 1000 + step, step) for step in range(5)]
-            for row in rows:
-                dead.append(row, deque())
-            dead.mark_flushing(3)
-            if landed:
-                client.store.log_metrics(rows[:3])
-            dead.abandon()
-            history = client.get_metric_history(run_id, key)
-            assert [(m.step, m.timestamp, repr(m.value)) for m in history] == [
-                (step, timestamp, repr(value)) for _, _, value, timestamp, step in rows], key
-            assert not os.path.exists(dead.path)
-    finally:
-        for path in dead_paths:  # never left for a later server on the same port to recover
-            if os.path.exists(path):
-                os.unlink(path)
+    check_a_batch_in_flight_at_a_kill_is_written_once(autotrack.Client(thread_server.url))
